@@ -1,0 +1,30 @@
+/**
+ * `compiler-expert` command line. Each subcommand lives in its own module and is
+ * loaded lazily, so `exec` never pays for loading the native runtime and vice versa.
+ */
+
+/** A subcommand: gets its own argv (without the subcommand name), returns an exit code. */
+export type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: compiler-expert <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+/** Entry point used by bin/compiler-expert.js. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`compiler-expert: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load())(rest);
+}

@@ -1,0 +1,5 @@
+/**
+ * compiler-expert: a language model running in-process on MLX, with a compiler
+ * expert that executes the code it writes and injects the verdict into its KV cache.
+ */
+export * from './errors';
