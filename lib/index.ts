@@ -3,3 +3,5 @@
  * expert that executes the code it writes and injects the verdict into its KV cache.
  */
 export * from './errors';
+export * from './experts';
+export * from './detect';

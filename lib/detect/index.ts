@@ -1,0 +1,2 @@
+export * from './CodeBlockDetector';
+export * from './inferLanguage';

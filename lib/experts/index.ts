@@ -1,0 +1,4 @@
+export * from './types';
+export * from './ExpertRegistry';
+export * from './MathExpertPlugin';
+export * from './evaluateArithmetic';
