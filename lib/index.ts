@@ -3,5 +3,6 @@
  * expert that executes the code it writes and injects the verdict into its KV cache.
  */
 export * from './errors';
+export * from './runtime';
 export * from './experts';
 export * from './detect';

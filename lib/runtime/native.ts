@@ -1,0 +1,84 @@
+/**
+ * The one place that loads the native addon, and the types of its whole surface.
+ * node-gyp-build looks in prebuilds/<platform>-<arch>/ first, then build/Release.
+ */
+import path from 'node:path';
+import { NativeLoadError } from '../errors';
+
+/** Architecture-independent model configuration (see native/models/transformer.h). */
+export interface NativeModelConfig {
+  architecture: string;
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  ropeTheta: number;
+  ropeTraditional: boolean;
+  rmsNormEps: number;
+  maxContext: number;
+}
+
+/** Where one tensor's bytes are (see native/loader/tensor_store.h). */
+export interface TensorSpec {
+  name: string;
+  file: string;
+  type: string;
+  offset: number;
+  nbytes: number;
+  shape: number[];
+}
+
+export interface NativeSampling {
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+}
+
+export interface NativeSession {
+  readonly length: number;
+  append(tokens: Int32Array): Promise<number>;
+  step(sampling: NativeSampling, captureLayers: Int32Array | null, seed?: number): Promise<{ token: number; hidden?: Float32Array }>;
+  rewind(n: number): Promise<number>;
+  hiddenStates(layers: Int32Array, positions: Int32Array): Promise<Float32Array>;
+  logits(): Promise<Float32Array>;
+  dispose(): void;
+}
+
+export interface NativeModel {
+  readonly weightBytes: number;
+  createSession(contextLength: number, seed: number): NativeSession;
+  dispose(): void;
+}
+
+export interface NativeAddon {
+  loadModel(config: NativeModelConfig, manifest: TensorSpec[], quantization?: { bits: number; groupSize: number }): Promise<NativeModel>;
+  mlxVersion: string;
+}
+
+let addon: NativeAddon | undefined;
+
+/** Package root (this file is lib/runtime/native.ts or dist/runtime/native.js). */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Loads the addon once; a clear error says what to run when it is missing. */
+export function native(): NativeAddon {
+  if (addon) return addon;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+    addon = load(PACKAGE_ROOT);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new NativeLoadError(
+      `cannot load the compiler-expert native addon: ${msg}\n` +
+        `No prebuilt binary for ${process.platform}-${process.arch} and no local build. ` +
+        'Build it from source with `npm run build:native` (installs the pinned MLX wheel into .mlx/, ' +
+        'or uses MLX_DIR=/path/to/share/cmake/MLX).',
+      err,
+    );
+  }
+  return addon;
+}

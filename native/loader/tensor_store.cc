@@ -1,0 +1,184 @@
+#include "loader/tensor_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/errors.h"
+#include "loader/ggml_quants.h"
+
+namespace ce {
+
+namespace {
+
+const std::map<std::string, int>& ggml_types() {
+  static const std::map<std::string, int> types = {
+      {"F32", quant::F32},   {"F16", quant::F16},   {"BF16", quant::BF16},
+      {"Q4_0", quant::Q4_0}, {"Q4_1", quant::Q4_1}, {"Q5_0", quant::Q5_0},
+      {"Q5_1", quant::Q5_1}, {"Q8_0", quant::Q8_0}, {"Q4_K", quant::Q4_K},
+      {"Q5_K", quant::Q5_K}, {"Q6_K", quant::Q6_K},
+  };
+  return types;
+}
+
+[[noreturn]] void format_error(const TensorSpec& s, const std::string& what) {
+  throw Error(codes::kModelFormat, "[load] tensor '" + s.name + "' in " + s.file + ": " + what);
+}
+
+int64_t element_count(const TensorSpec& s) {
+  int64_t n = 1;
+  for (int64_t d : s.shape) {
+    if (d <= 0 || d > (int64_t{1} << 32)) format_error(s, "bad dimension " + std::to_string(d));
+    n *= d;
+    if (n > (int64_t{1} << 40)) format_error(s, "too many elements");
+  }
+  return n;
+}
+
+// Wraps a malloc'd buffer in an MLX array without copying; MLX frees it.
+template <typename T>
+mx::array adopt(T* data, mx::Shape shape, mx::Dtype dtype) {
+  return mx::array(static_cast<void*>(data), std::move(shape), dtype, [](void* p) { std::free(p); });
+}
+
+template <typename T>
+T* alloc(int64_t n) {
+  void* p = std::malloc(static_cast<size_t>(n) * sizeof(T));
+  if (!p) throw Error(codes::kIo, "[load] out of memory allocating " + std::to_string(n * sizeof(T)) + " bytes");
+  return static_cast<T*>(p);
+}
+
+mx::Shape to_shape(const std::vector<int64_t>& dims) {
+  mx::Shape shape;
+  for (int64_t d : dims) shape.push_back(static_cast<int>(d));
+  return shape;
+}
+
+}  // namespace
+
+mx::array Linear::apply(const mx::array& x) const {
+  mx::array y = quantized() ? mx::quantized_matmul(x, weight, *scales, *biases, true, group, bits)
+                            : mx::matmul(x, mx::transpose(weight));
+  return bias ? mx::add(y, *bias) : y;
+}
+
+mx::array Linear::rows(const mx::array& ids) const {
+  if (!quantized()) return mx::take(weight, ids, 0);
+  return mx::dequantize(mx::take(weight, ids, 0), mx::take(*scales, ids, 0),
+                        mx::take(*biases, ids, 0), group, bits);
+}
+
+TensorStore::TensorStore(std::vector<TensorSpec> specs, std::optional<MlxQuantization> mlx_quant)
+    : mlx_quant_(mlx_quant) {
+  for (auto& s : specs) specs_.emplace(s.name, std::move(s));
+}
+
+TensorStore::~TensorStore() {
+  for (auto& [file, fd] : fds_) ::close(fd);
+}
+
+bool TensorStore::has(const std::string& name) const { return specs_.count(name) != 0; }
+
+const TensorSpec& TensorStore::spec(const std::string& name) const {
+  auto it = specs_.find(name);
+  if (it == specs_.end()) throw Error(codes::kModelFormat, "[load] missing tensor '" + name + "'");
+  return it->second;
+}
+
+int TensorStore::fd_for(const std::string& file) {
+  auto it = fds_.find(file);
+  if (it != fds_.end()) return it->second;
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(codes::kIo, "[load] cannot open " + file + ": " + std::strerror(errno));
+  fds_.emplace(file, fd);
+  return fd;
+}
+
+std::vector<uint8_t> TensorStore::read(const TensorSpec& s) {
+  const int fd = fd_for(s.file);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Error(codes::kIo, "[load] cannot stat " + s.file);
+  if (s.offset > static_cast<uint64_t>(st.st_size) || s.nbytes > static_cast<uint64_t>(st.st_size) - s.offset)
+    format_error(s, "data runs past the end of the file (truncated?)");
+  std::vector<uint8_t> buf(s.nbytes);
+  uint64_t done = 0;
+  while (done < s.nbytes) {
+    const ssize_t n = ::pread(fd, buf.data() + done, s.nbytes - done, static_cast<off_t>(s.offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error(codes::kIo, "[load] read failed for " + s.file + ": " + std::strerror(errno));
+    done += static_cast<uint64_t>(n);
+  }
+  bytes_loaded_ += s.nbytes;
+  return buf;
+}
+
+mx::array TensorStore::dense(const std::string& name) {
+  const TensorSpec& s = spec(name);
+  const int64_t n = element_count(s);
+  auto it = ggml_types().find(s.type);
+  if (it == ggml_types().end() || !quant::block_layout(it->second) || quant::block_layout(it->second)->elements != 1)
+    format_error(s, "expected a float tensor, found " + s.type);
+  const int bytes_per = quant::block_layout(it->second)->bytes;
+  if (s.nbytes != static_cast<uint64_t>(n * bytes_per)) format_error(s, "byte size does not match its shape");
+  std::vector<uint8_t> raw = read(s);
+  float* out = alloc<float>(n);
+  quant::dense_to_f32(it->second, raw.data(), n, out);
+  return adopt(out, to_shape(s.shape), mx::float32);
+}
+
+Linear TensorStore::linear(const std::string& name) {
+  Linear lin;
+  const TensorSpec& w = spec(name + ".weight");
+  if (w.shape.size() != 2) format_error(w, "a matrix must have 2 dimensions");
+  const int64_t rows = w.shape[0], cols = w.shape[1];
+  const int64_t n = element_count(w);
+  if (w.type == "U32") {  // MLX-quantized safetensors: codes already in MLX layout
+    if (!mlx_quant_) format_error(w, "U32 weight but the model declares no quantization");
+    lin.bits = mlx_quant_->bits;
+    lin.group = mlx_quant_->group_size;
+    const int64_t in_features = cols * 32 / lin.bits;
+    const TensorSpec& sc = spec(name + ".scales");
+    const TensorSpec& bi = spec(name + ".biases");
+    if (w.nbytes != static_cast<uint64_t>(n * 4)) format_error(w, "byte size does not match its shape");
+    for (const TensorSpec* t : {&sc, &bi})
+      if (t->shape.size() != 2 || t->shape[0] != rows || t->shape[1] * lin.group != in_features)
+        format_error(*t, "shape does not match the quantized weight");
+    std::vector<uint8_t> raw = read(w);
+    uint32_t* codes = alloc<uint32_t>(n);
+    std::memcpy(codes, raw.data(), raw.size());
+    lin.weight = adopt(codes, to_shape(w.shape), mx::uint32);
+    lin.scales = dense(name + ".scales");
+    lin.biases = dense(name + ".biases");
+  } else {
+    auto it = ggml_types().find(w.type);
+    if (it == ggml_types().end()) format_error(w, "unsupported tensor type " + w.type);
+    const int type = it->second;
+    const auto layout = quant::block_layout(type);
+    if (!layout) format_error(w, "unsupported tensor type " + w.type);
+    if (cols % layout->elements != 0) format_error(w, "row length is not a whole number of blocks");
+    if (w.nbytes != static_cast<uint64_t>(n / layout->elements * layout->bytes))
+      format_error(w, "byte size does not match its shape");
+    if (const auto affine = quant::affine_shape(type)) {
+      std::vector<uint8_t> raw = read(w);
+      uint32_t* packed = alloc<uint32_t>(n * affine->bits / 32);
+      float* scales = alloc<float>(n / affine->group);
+      float* biases = alloc<float>(n / affine->group);
+      quant::to_affine(type, raw.data(), rows, cols, packed, scales, biases);
+      lin.bits = affine->bits;
+      lin.group = affine->group;
+      lin.weight = adopt(packed, {static_cast<int>(rows), static_cast<int>(cols * affine->bits / 32)}, mx::uint32);
+      lin.scales = adopt(scales, {static_cast<int>(rows), static_cast<int>(cols / affine->group)}, mx::float32);
+      lin.biases = adopt(biases, {static_cast<int>(rows), static_cast<int>(cols / affine->group)}, mx::float32);
+    } else {
+      lin.weight = dense(name + ".weight");
+    }
+  }
+  if (has(name + ".bias")) lin.bias = dense(name + ".bias");
+  return lin;
+}
+
+}  // namespace ce

@@ -1,0 +1,19 @@
+// Picks the next token from a row of logits: greedy, or temperature with top-k
+// and top-p (nucleus) filtering, driven by a seeded per-session generator so a
+// seed reproduces a generation exactly.
+#pragma once
+
+#include <cstdint>
+#include <random>
+
+namespace ce {
+
+struct SamplingParams {
+  float temperature = 0.0f;  // <= 0 means greedy
+  int top_k = 0;             // 0 = no limit
+  float top_p = 1.0f;        // 1 = no limit
+};
+
+int sample_token(const float* logits, int n, const SamplingParams& params, std::mt19937_64& rng);
+
+}  // namespace ce
