@@ -6,3 +6,4 @@ export * from './errors';
 export * from './runtime';
 export * from './experts';
 export * from './detect';
+export * from './testgen';

@@ -4,6 +4,7 @@
  * {@link VirtualExpertPlugin} interface every expert implements.
  */
 import type { CodeLanguage } from '../detect/inferLanguage';
+import type { TestOrigin } from '../testgen/types';
 
 /** A piece of code the caller already located (for example from a `fence_close` event). */
 export interface CodeBlockInput {
@@ -44,9 +45,6 @@ export type VerdictStatus =
   | 'invalid'
   /** The expert itself failed (it threw, or its sandbox broke); not a judgement of the code. */
   | 'expert_error';
-
-/** Where a test came from, in priority order. */
-export type TestOrigin = 'caller' | 'prompt' | 'docstring' | 'generated';
 
 /** One test's outcome as counted by the generator and the benchmark. */
 export interface VerdictTest {
