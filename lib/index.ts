@@ -7,3 +7,4 @@ export * from './runtime';
 export * from './experts';
 export * from './detect';
 export * from './testgen';
+export * from './sandbox';

@@ -296,8 +296,9 @@ function toRunError(e, file) {
   const msg = dataProp(e, 'message');
   const name = protoDataProp(e, 'name');
   const err = { type: typeof name === 'string' ? name : 'Error', message: typeof msg === 'string' ? strSlice(msg, 0, 2000) : '' };
-  const loc = location(stack, 'main\\\\.js') || (file ? location(stack, file) : undefined);
-  if (loc) { err.line = loc.line; err.column = loc.column; }
+  const mainLoc = location(stack, 'main\\\\.js');
+  const loc = mainLoc || (file ? location(stack, file) : undefined);
+  if (loc) { err.line = loc.line; err.column = loc.column; if (mainLoc && file) err.inMain = true; }
   if (typeof stack === 'string') {
     const lines = strSplit(stack, '\\n');
     const keep = [];

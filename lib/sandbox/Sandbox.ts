@@ -1,0 +1,229 @@
+import * as path from 'node:path';
+import { SandboxDisposedError, SandboxJailUnavailableError, SandboxStartError } from './errors';
+import { HostProcess, type HostExit } from './HostProcess';
+import type { HostConfig } from './host';
+import type { JailReport } from './JailReport';
+import { planJail, type JailPlan } from './jail';
+import { resolveLimits, type Language, type RunRequest, type RunResult, type SandboxLimits } from './types';
+
+/** Warm JS workers kept ready in the host: one per core of a small machine. */
+export const DEFAULT_JS_POOL_SIZE = 2;
+/** Warm Python interpreters kept ready: each costs ~0.3 s CPU and ~100 MB to boot. */
+export const DEFAULT_PYTHON_POOL_SIZE = 1;
+/**
+ * Address-space cap of the whole host (RLIMIT_AS): 8 GiB. Node reserves far more address
+ * space than it touches (each isolate, each wasm memory), so this is a ceiling for
+ * ArrayBuffers and WebAssembly together, not a per-run budget; memoryMb is that.
+ */
+export const DEFAULT_ADDRESS_SPACE_MB = 8192;
+/** Largest WebAssembly memory (so a Python interpreter's whole heap): 512 MiB. */
+export const DEFAULT_WASM_MEMORY_MB = 512;
+/** CPU seconds the host may use in its life (RLIMIT_CPU); the Sandbox recycles it at half. */
+export const DEFAULT_HOST_CPU_SECONDS = 900;
+/** Time the caller grants the host beyond a run's own timeout (cold Python boot, TS check). */
+export const DEFAULT_HOST_GRACE_MS = 15000;
+
+/** Options of {@link Sandbox.create}. */
+export interface SandboxOptions {
+  /** Default limits of every run; a request's own limits win. Defaults to {@link DEFAULT_LIMITS}. */
+  limits?: Partial<SandboxLimits>;
+  /** Throw {@link SandboxJailUnavailableError} unless the OS jail is complete. Defaults to false. */
+  requireJail?: boolean;
+  /** 'none' runs the host without an OS jail (the in-process layers stay). Defaults to 'auto'. */
+  jail?: 'auto' | 'none';
+  /** Languages warmed up when the host starts. Defaults to all three. */
+  warm?: Language[];
+  /** Defaults to {@link DEFAULT_JS_POOL_SIZE}. */
+  jsPoolSize?: number;
+  /** Defaults to {@link DEFAULT_PYTHON_POOL_SIZE}. */
+  pythonPoolSize?: number;
+  /** Defaults to {@link DEFAULT_ADDRESS_SPACE_MB}. */
+  addressSpaceMb?: number;
+  /** Defaults to {@link DEFAULT_WASM_MEMORY_MB}. */
+  wasmMemoryMb?: number;
+  /** Defaults to {@link DEFAULT_HOST_CPU_SECONDS}. */
+  hostCpuSeconds?: number;
+  /** Defaults to {@link DEFAULT_HOST_GRACE_MS}. */
+  hostGraceMs?: number;
+  /** Diagnostics of the host (snapshot timing, restarts). Defaults to dropping them. */
+  onLog?: (message: string) => void;
+}
+
+const LANGUAGES: ReadonlySet<string> = new Set<Language>(['javascript', 'typescript', 'python']);
+
+/**
+ * Runs untrusted JavaScript, TypeScript and Python in a jailed host process with a warm pool
+ * of workers. `run` resolves for anything the code does (crashes included: the host is
+ * restarted and the run reports sandbox_error or memory_limit).
+ *
+ * @example
+ * await using sandbox = await Sandbox.create();
+ * const r = await sandbox.run({ language: 'python', code: 'print(1)' });
+ */
+export class Sandbox {
+  private host: HostProcess | undefined;
+  private starting: Promise<HostProcess> | undefined;
+  private disposed = false;
+  private readonly limits: SandboxLimits;
+  private readonly plan: JailPlan;
+
+  private constructor(private readonly options: SandboxOptions) {
+    this.limits = resolveLimits(options.limits);
+    const wasmPages = Math.floor(((options.wasmMemoryMb ?? DEFAULT_WASM_MEMORY_MB) * 1024 * 1024) / 65536);
+    const hostDir = path.resolve(__dirname, '../../dist/sandbox');
+    const readPaths = [
+      path.resolve(hostDir, '..'),
+      path.dirname(require.resolve('pyodide/package.json')),
+      path.dirname(require.resolve('typescript/package.json')),
+    ];
+    const config: HostConfig = {
+      jsPool: options.jsPoolSize ?? DEFAULT_JS_POOL_SIZE,
+      pythonPool: options.pythonPoolSize ?? DEFAULT_PYTHON_POOL_SIZE,
+      warm: options.warm ?? ['javascript', 'typescript', 'python'],
+      memoryMb: this.limits.memoryMb,
+    };
+    const nodeArgs = [
+      '--no-warnings',
+      // No realm in the host may compile strings: a leaked host Function is then inert.
+      '--disallow-code-generation-from-strings',
+      // Without the trap handler V8 reserves only a wasm memory's maximum, not 8+ GiB of guard
+      // pages per memory, so an address-space rlimit can coexist with WebAssembly.
+      '--disable-wasm-trap-handler',
+      `--wasm-max-mem-pages=${wasmPages}`,
+      '--experimental-permission',
+      ...readPaths.map((p) => `--allow-fs-read=${p}/*`),
+      '--allow-worker',
+      path.join(hostDir, 'host.js'),
+      JSON.stringify(config),
+    ];
+    this.plan = planJail({
+      mode: options.jail ?? 'auto',
+      nodeArgs,
+      readPaths,
+      addressSpaceMb: options.addressSpaceMb ?? DEFAULT_ADDRESS_SPACE_MB,
+      cpuSeconds: options.hostCpuSeconds ?? DEFAULT_HOST_CPU_SECONDS,
+      fileSizeMb: 1,
+    });
+  }
+
+  /** Starts a Sandbox and its host; resolves when the host is ready. */
+  static async create(options: SandboxOptions = {}): Promise<Sandbox> {
+    const sandbox = new Sandbox(options);
+    const report = sandbox.plan.report;
+    if (!report.complete) {
+      if (options.requireJail) {
+        throw new SandboxJailUnavailableError(report.missing, `sandbox jail incomplete, missing: ${report.missing.join(', ')} (${report.notes.join('; ')})`);
+      }
+      process.emitWarning(`compiler-expert sandbox runs WITHOUT a complete OS jail (missing: ${report.missing.join(', ')}). ${report.notes.join('; ')}`, { code: 'COMPILER_EXPERT_SANDBOX_UNJAILED' });
+    }
+    await sandbox.ensureHost();
+    return sandbox;
+  }
+
+  /** Which jail layers protect the host on this machine. */
+  get jail(): JailReport {
+    return this.plan.report;
+  }
+
+  /** Runs one program. Never throws for anything the program does. */
+  async run(req: RunRequest): Promise<RunResult> {
+    if (this.disposed) throw new SandboxDisposedError();
+    if (!req || !LANGUAGES.has(req.language)) throw new TypeError(`unknown language: ${String(req?.language)}`);
+    if (typeof req.code !== 'string') throw new TypeError('code must be a string');
+    const limits = resolveLimits(req.limits, this.limits);
+    const tests = Array.isArray(req.tests) ? req.tests.map(String) : [];
+    const started = performance.now();
+    let host: HostProcess;
+    try {
+      host = await this.ensureHost();
+    } catch (e) {
+      return this.failed('sandbox_error', 'SandboxError', (e as Error).message, started);
+    }
+    const deadlineMs = limits.timeoutMs + (this.options.hostGraceMs ?? DEFAULT_HOST_GRACE_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    const answer = await Promise.race([host.send({ type: 'run', language: req.language, code: req.code, tests, limits }), deadline]);
+    clearTimeout(timer);
+    if (answer === 'deadline') {
+      // The host itself hung (the worker timeout lives in the host): kill it, the jail with it.
+      this.log(`host ${host.pid} missed a deadline of ${deadlineMs} ms; killing it`);
+      this.replace(host);
+      return this.failed('timeout', 'Timeout', `execution exceeded ${limits.timeoutMs} ms`, started);
+    }
+    if ('result' in answer) {
+      if (answer.cpuMs > ((this.options.hostCpuSeconds ?? DEFAULT_HOST_CPU_SECONDS) * 1000) / 2) {
+        this.log(`host ${host.pid} used ${answer.cpuMs} ms CPU; recycling it before its rlimit`);
+        this.replace(host, true);
+      }
+      return answer.result;
+    }
+    this.replace(host);
+    return this.crashResult(answer, started);
+  }
+
+  /** Stops the host. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const host = this.host ?? (await this.starting?.catch(() => undefined));
+    this.host = undefined;
+    await host?.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  private crashResult(exit: HostExit, started: number): RunResult {
+    const oom = /out of memory|heap limit|allocation failed|OOM/i.test(exit.stderrTail);
+    const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    return oom
+      ? this.failed('memory_limit', 'MemoryLimit', `the sandbox host ran out of memory (${how})`, started)
+      : this.failed('sandbox_error', 'SandboxError', `the sandbox host died (${how}): ${exit.stderrTail.trim().split('\n').slice(-3).join(' | ')}`, started);
+  }
+
+  private failed(status: RunResult['status'], type: string, message: string, started: number): RunResult {
+    return { status, stdout: '', stderr: '', error: { type, message }, tests: [], durationMs: Math.round(performance.now() - started) };
+  }
+
+  private log(message: string): void {
+    this.options.onLog?.(message);
+  }
+
+  /** Drops a host (killing it, or letting its in-flight runs finish) and starts the next. */
+  private replace(host: HostProcess, graceful = false): void {
+    if (this.host === host) this.host = undefined;
+    if (graceful) void host.close(10000);
+    else host.kill();
+    if (!this.disposed) this.ensureHost().catch((e: Error) => this.log(`host restart failed: ${e.message}`));
+  }
+
+  private ensureHost(): Promise<HostProcess> {
+    if (this.host?.alive) return Promise.resolve(this.host);
+    this.starting ??= (async () => {
+      const host = new HostProcess(this.plan, (m) => this.log(m));
+      try {
+        await host.ready;
+      } catch (e) {
+        throw new SandboxStartError((e as Error).message, { cause: e });
+      } finally {
+        this.starting = undefined;
+      }
+      if (this.disposed) {
+        await host.close();
+        throw new SandboxDisposedError();
+      }
+      this.host = host;
+      void host.exited.then((exit) => {
+        if (this.host === host) {
+          this.log(`sandbox host ${host.pid} exited (${exit.signal ?? exit.code})`);
+          this.host = undefined;
+        }
+      });
+      return host;
+    })();
+    return this.starting;
+  }
+}

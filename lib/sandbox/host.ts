@@ -1,0 +1,199 @@
+/**
+ * The sandbox host: a separate, jailed process that owns the warm worker pools and runs jobs.
+ * It speaks newline-delimited JSON on stdin/stdout (see protocol.ts). Its configuration comes
+ * as one JSON argument ({@link HostConfig}). Nothing here trusts what a worker sends back.
+ */
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { spawnWarmWorker, type WarmWorker } from './WarmWorker';
+import { runInWorker } from './runInWorker';
+import type { TypeScriptCompiler } from './typescriptCompiler';
+import type { HostRequest, HostResponse, WorkerJob } from './protocol';
+import type { Language, RunResult, SandboxLimits, TestResult } from './types';
+
+/** Configuration the Sandbox passes to the host. */
+export interface HostConfig {
+  /** Warm JS workers kept ready. */
+  jsPool: number;
+  /** Warm Python interpreters kept ready. */
+  pythonPool: number;
+  /** Languages to warm up at start (Python: the snapshot; TypeScript: the lib files). */
+  warm: Language[];
+  /** memoryMb the warm workers are made for; other values get a fresh worker. */
+  memoryMb: number;
+}
+
+const config: HostConfig = { jsPool: 2, pythonPool: 1, warm: [], memoryMb: 256, ...(JSON.parse(process.argv[2] ?? '{}') as Partial<HostConfig>) };
+const send = (m: HostResponse) => process.stdout.write(JSON.stringify(m) + '\n');
+const log = (message: string) => send({ type: 'log', message });
+const JS_WORKER = path.join(__dirname, 'jsWorker.js');
+const PY_WORKER = path.join(__dirname, 'pyWorker.js');
+
+function jsLimits(memoryMb: number) {
+  // A small code range keeps each isolate's address-space reservation (and so the host's
+  // RLIMIT_AS budget) low: the default reserves 128 MiB+ per worker.
+  return { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.min(16, Math.max(4, memoryMb >> 4)), codeRangeSizeMb: 16, stackSizeMb: 4 };
+}
+
+let snapshot: Promise<Uint8Array> | undefined;
+function pythonSnapshot(): Promise<Uint8Array> {
+  snapshot ??= new Promise<Uint8Array>((resolve, reject) => {
+    const started = Date.now();
+    const w = spawnWarmWorkerForSnapshot();
+    w.on('message', (m: { type: string; snapshot?: Uint8Array; message?: string }) => {
+      if (m.type === 'log') log(String(m.message));
+      if (m.type === 'snapshot' && m.snapshot) {
+        log(`python snapshot: ${m.snapshot.byteLength} bytes in ${Date.now() - started} ms`);
+        resolve(m.snapshot);
+        void w.terminate();
+      }
+    });
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`snapshot worker exited with code ${code}`)));
+  });
+  snapshot.catch(() => {
+    // Let a later request retry instead of failing forever.
+    snapshot = undefined;
+  });
+  return snapshot;
+}
+
+function spawnWarmWorkerForSnapshot() {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const w = new Worker(PY_WORKER, { workerData: { mode: 'snapshot' }, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+  w.stdout.resume();
+  w.stderr.resume();
+  return w;
+}
+
+function spawn(language: 'js' | 'python', memoryMb: number): WarmWorker {
+  if (language === 'js') return spawnWarmWorker({ file: JS_WORKER, memoryMb, resourceLimits: jsLimits(memoryMb), onLog: log });
+  return spawnWarmWorker({
+    file: PY_WORKER,
+    memoryMb,
+    // Pyodide's own JS needs some heap whatever the run's limit; Python's memory is wasm memory.
+    resourceLimits: { maxOldGenerationSizeMb: Math.max(128, memoryMb), codeRangeSizeMb: 32, stackSizeMb: 4 },
+    workerData: async () => ({ mode: 'run', snapshot: await pythonSnapshot() }),
+    onLog: log,
+  });
+}
+
+/** Keeps `size` warm workers per kind; a taken worker is replaced at once, never returned. */
+class Pool {
+  private readonly idle: WarmWorker[] = [];
+  constructor(private readonly kind: 'js' | 'python', private readonly size: number) {}
+  fill(): void {
+    while (this.idle.length < this.size) this.idle.push(spawn(this.kind, config.memoryMb));
+  }
+  take(memoryMb: number): WarmWorker {
+    const warm = memoryMb === config.memoryMb ? this.idle.shift() : undefined;
+    const w = warm ?? spawn(this.kind, memoryMb);
+    this.fill();
+    return w;
+  }
+}
+
+const pools = { js: new Pool('js', config.jsPool), python: new Pool('python', config.pythonPool) };
+let compiler: TypeScriptCompiler | undefined;
+function typescript(): TypeScriptCompiler {
+  if (!compiler) {
+    const { TypeScriptCompiler: Ctor } = require('./typescriptCompiler') as typeof import('./typescriptCompiler');
+    compiler = new Ctor();
+  }
+  return compiler;
+}
+
+async function run(req: Extract<HostRequest, { type: 'run' }>): Promise<RunResult> {
+  const limits: SandboxLimits = req.limits;
+  if (req.language === 'python') {
+    return runInWorker(pools.python.take(limits.memoryMb), { type: 'job', code: req.code, tests: req.tests }, limits, { watchRss: false });
+  }
+  if (req.language === 'javascript') {
+    return runInWorker(pools.js.take(limits.memoryMb), { type: 'job', code: req.code, tests: req.tests }, limits, { watchRss: true });
+  }
+  const started = performance.now();
+  const ts = typescript().compile(req.code, req.tests);
+  if (ts.error) {
+    return { status: 'syntax_error', stdout: '', stderr: '', error: ts.error, tests: [], durationMs: Math.round(performance.now() - started) };
+  }
+  const runnable: string[] = [];
+  const index: number[] = [];
+  ts.tests.forEach((t, i) => {
+    if ('js' in t) {
+      index.push(i);
+      runnable.push(t.js);
+    }
+  });
+  const job: WorkerJob = { type: 'job', code: ts.js, tests: runnable };
+  const result = await runInWorker(pools.js.take(limits.memoryMb), job, limits, { watchRss: true });
+  const remap = (line: number | undefined) => {
+    if (line === undefined) return undefined;
+    for (let l = Math.min(line, ts.lineMap.length); l >= 1; l--) if (ts.lineMap[l - 1]) return ts.lineMap[l - 1];
+    return line;
+  };
+  const fixError = <E extends { line?: number; traceback?: string; inMain?: boolean }>(e: E | undefined, inMain: boolean) => {
+    if (!e) return;
+    if (inMain || e.inMain) {
+      e.line = remap(e.line);
+      if (e.traceback) e.traceback = e.traceback.replace(/main\.js:(\d+)/g, (_m, n: string) => `main.ts:${remap(Number(n))}`);
+    }
+  };
+  fixError(result.error, true);
+  const tests: TestResult[] = ts.tests.map((t, i) => ('error' in t ? { test: req.tests[i], passed: false, error: t.error } : { test: req.tests[i], passed: false }));
+  result.tests.forEach((t, j) => {
+    fixError(t.error, false);
+    tests[index[j]] = { ...t, test: req.tests[index[j]] };
+  });
+  result.tests = result.status === 'runtime_error' || result.status === 'syntax_error' ? result.tests : tests;
+  if (result.status === 'ok' && tests.some((t) => !t.passed)) result.status = 'test_failure';
+  result.durationMs = Math.round((performance.now() - started) * 10) / 10;
+  return result;
+}
+
+function stripInternal(result: RunResult): RunResult {
+  const clean = (e: unknown) => { if (e && typeof e === 'object') delete (e as { inMain?: boolean }).inMain; };
+  clean(result.error);
+  for (const t of result.tests) clean(t.error);
+  return result;
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return Math.round((u.user + u.system) / 1000);
+}
+
+async function handle(req: HostRequest): Promise<void> {
+  if (req.type === 'shutdown') process.exit(0);
+  if (req.type !== 'run') return;
+  let result: RunResult;
+  try {
+    result = await run(req);
+  } catch (e) {
+    result = { status: 'sandbox_error', stdout: '', stderr: '', error: { type: 'SandboxError', message: (e as Error).message }, tests: [], durationMs: 0 };
+  }
+  send({ type: 'result', id: req.id, result: stripInternal(result), cpuMs: cpuMs() });
+}
+
+const lines = readline.createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  let req: HostRequest;
+  try {
+    req = JSON.parse(line) as HostRequest;
+  } catch (e) {
+    log(`bad request: ${(e as Error).message}`);
+    return;
+  }
+  void handle(req);
+});
+// The caller went away: nothing left to serve.
+lines.on('close', () => process.exit(0));
+
+pools.js.fill();
+if (config.warm.includes('python')) {
+  pools.python.fill();
+}
+if (config.warm.includes('typescript')) {
+  setImmediate(() => typescript().compile('const x: number = 1;', []));
+}
+send({ type: 'ready', pid: process.pid });

@@ -1,0 +1,29 @@
+/**
+ * Messages between the caller's {@link Sandbox} and the jailed host process (newline-
+ * delimited JSON over the host's stdin/stdout), and between the host and its workers.
+ */
+import type { Language, RunResult, SandboxLimits } from './types';
+
+/** Caller → host. */
+export type HostRequest =
+  | { type: 'run'; id: number; language: Language; code: string; tests: string[]; limits: SandboxLimits }
+  | { type: 'shutdown' };
+
+/** Host → caller. `cpuMs` lets the caller recycle the host before its CPU rlimit ends it. */
+export type HostResponse =
+  | { type: 'ready'; pid: number }
+  | { type: 'result'; id: number; result: RunResult; cpuMs: number }
+  | { type: 'log'; message: string };
+
+/** Host → worker: the one job a worker ever runs. */
+export interface WorkerJob {
+  type: 'job';
+  code: string;
+  tests: string[];
+}
+
+/** Worker → host. `result` is a JSON string built inside the sandbox; the host validates it. */
+export type WorkerMessage =
+  | { type: 'ready'; channel: SharedArrayBuffer }
+  | { type: 'snapshot'; snapshot: Uint8Array }
+  | { type: 'done'; result: string };

@@ -1,0 +1,118 @@
+/**
+ * Worker entry for Python. Two modes (workerData.mode):
+ * - `snapshot`: boot Pyodide from scratch, import the harness, post a memory snapshot, exit.
+ * - `run`: boot Pyodide from that snapshot (a fresh interpreter, ~0.3 s instead of ~2.5 s),
+ *   scrub this realm, report ready with an output channel, run exactly one job, then be
+ *   terminated by the host. An interpreter is never reused.
+ *
+ * Pyodide in Node is not a sandbox by itself: `import js` and every JsProxy reach this
+ * realm. So before user code runs the realm loses `process`, `require` (Pyodide installs a
+ * global one that hands out fs and child_process), `fetch` and friends, and the host runs
+ * with code generation from strings disabled, so no proxy can compile new JS.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as path from 'node:path';
+import { CHANNEL_BYTES } from './channelLayout';
+import { CHANNEL_LAYOUT, makeChannelWriter } from './channel';
+import { PYTHON_HARNESS, PYTHON_LOCKDOWN } from './pythonHarness';
+import type { WorkerJob } from './protocol';
+
+interface PyodideLike {
+  runPython(code: string, options?: { globals?: unknown }): unknown;
+  setStdout(o: { write: (b: Uint8Array) => number }): void;
+  setStderr(o: { write: (b: Uint8Array) => number }): void;
+  setStdin(o: { error: boolean }): void;
+  makeMemorySnapshot(): Uint8Array;
+  globals: { get(name: string): unknown };
+  [key: string]: unknown;
+}
+
+const port = parentPort;
+if (!port) throw new Error('pyWorker must run in a worker thread');
+const data = workerData as { mode: 'snapshot' | 'run'; snapshot?: Uint8Array };
+// Kept before the realm is scrubbed of `process`.
+const exitWorker = process.exit.bind(process);
+const pyodideDir = path.dirname(require.resolve('pyodide/package.json'));
+
+// Node's permission model denies process.binding, which Pyodide's NODEFS calls once for fs
+// flag constants; hand it those constants and nothing else.
+const fsConstants = require('node:fs').constants;
+(process as unknown as { binding: (n: string) => unknown }).binding = (name: string) => {
+  if (name === 'constants') return { fs: fsConstants, os: require('node:os').constants };
+  throw new Error(`process.binding('${name}') is not available`);
+};
+
+const REALM_SCRUB = [
+  'process', 'require', 'module', 'exports', 'Buffer', 'global', 'fetch', 'Request', 'Response', 'Headers',
+  'FormData', 'WebSocket', 'EventSource', 'BroadcastChannel', 'MessageChannel', 'MessagePort', 'navigator',
+];
+
+async function boot(): Promise<PyodideLike> {
+  const { loadPyodide } = require('pyodide') as { loadPyodide: (o: Record<string, unknown>) => Promise<PyodideLike> };
+  const quiet = () => undefined;
+  return loadPyodide({
+    indexURL: pyodideDir + path.sep,
+    // `import js` sees this empty object, not this realm's globalThis.
+    jsglobals: Object.create(null),
+    env: { HOME: '/home/pyodide', PYTHONHASHSEED: '0' },
+    stdout: quiet,
+    stderr: quiet,
+    checkAPIVersion: true,
+    ...(data.mode === 'snapshot' ? { _makeSnapshot: true } : { _loadSnapshot: data.snapshot }),
+  });
+}
+
+function block(py: PyodideLike): void {
+  const refuse = () => {
+    throw new Error('packages are not available in the sandbox');
+  };
+  for (const name of ['loadPackage', 'loadPackagesFromImports', 'mountNodeFS', 'mountNativeFS']) {
+    try {
+      py[name] = refuse;
+    } catch (e) {
+      // A read-only API member stays as it is; the jail and the missing network still hold.
+      port!.postMessage({ type: 'log', message: `could not block pyodide.${name}: ${(e as Error).message}` });
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const py = await boot();
+  if (data.mode === 'snapshot') {
+    py.runPython(`import sys, types\n_m = types.ModuleType('_ce_harness')\nexec(${JSON.stringify(PYTHON_HARNESS)}, _m.__dict__)\nsys.modules['_ce_harness'] = _m\ndel _m`);
+    const snapshot = py.makeMemorySnapshot();
+    port!.postMessage({ type: 'snapshot', snapshot }, [snapshot.buffer as ArrayBuffer]);
+    return;
+  }
+  block(py);
+  const sab = new SharedArrayBuffer(CHANNEL_BYTES);
+  const write = makeChannelWriter(sab, CHANNEL_LAYOUT);
+  const outDecoder = new TextDecoder(), errDecoder = new TextDecoder();
+  py.setStdout({ write: (b) => (write(0, outDecoder.decode(b, { stream: true })), b.length) });
+  py.setStderr({ write: (b) => (write(1, errDecoder.decode(b, { stream: true })), b.length) });
+  py.setStdin({ error: true });
+  const run = py.runPython(`import _ce_harness\n_ce_harness.run`) as ((code: string, tests: string) => string) & { destroy?: () => void };
+  py.runPython(PYTHON_LOCKDOWN);
+  const post = port!.postMessage.bind(port);
+  const once = port!.once.bind(port);
+  for (const name of REALM_SCRUB) delete (globalThis as Record<string, unknown>)[name];
+  once('message', (job: WorkerJob) => {
+    let result: string;
+    try {
+      result = String(run(job.code, JSON.stringify(job.tests)));
+    } catch (e) {
+      // The interpreter itself failed (stack exhaustion in a C frame, a fatal Pyodide error):
+      // this realm is dead either way, report it as the code's runtime error.
+      const message = e instanceof Error ? e.message : String(e);
+      const type = /call stack|recursion/i.test(message) ? 'RecursionError' : /memory/i.test(message) ? 'MemoryError' : 'FatalError';
+      result = JSON.stringify({ status: 'runtime_error', error: { type, message: message.slice(-500) }, tests: [] });
+    }
+    post({ type: 'done', result });
+  });
+  post({ type: 'ready', channel: sab });
+}
+
+main().catch((e: unknown) => {
+  port.postMessage({ type: 'log', message: `python worker failed to start: ${e instanceof Error ? e.stack : String(e)}` });
+  exitWorker(1);
+});

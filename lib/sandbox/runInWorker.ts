@@ -1,0 +1,128 @@
+import type { WarmWorker } from './WarmWorker';
+import type { WorkerJob } from './protocol';
+import type { RunError, RunResult, RunStatus, SandboxLimits, TestResult } from './types';
+
+/** Options of {@link runInWorker}. */
+export interface RunInWorkerOptions {
+  /** Watch the host's resident memory for this run (JS: ArrayBuffers live outside the heap). */
+  watchRss: boolean;
+  /** Resident memory the host may grow by beyond memoryMb before a run is stopped. Defaults to 128 MiB. */
+  rssSlackMb?: number;
+}
+
+const RSS_POLL_MS = 20;
+const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['ok', 'syntax_error', 'runtime_error', 'test_failure', 'timeout', 'memory_limit', 'output_limit', 'sandbox_error']);
+
+/**
+ * Runs one job on a warm worker and always terminates the worker afterwards. The clock starts
+ * when the job is posted; the run ends at the first of: the worker's result, the timeout, the
+ * output cap, the memory cap, or the worker's death. Never rejects.
+ */
+export async function runInWorker(warm: WarmWorker, job: WorkerJob, limits: SandboxLimits, options: RunInWorkerOptions): Promise<RunResult> {
+  const started = performance.now();
+  let booted;
+  try {
+    booted = await warm.ready;
+  } catch (e) {
+    warm.dispose();
+    return failure('sandbox_error', 'SandboxError', `worker failed to start: ${(e as Error).message}`, started);
+  }
+  const { worker, channel } = booted;
+  channel.arm(limits.outputBytes);
+  const t0 = performance.now();
+  const timers: NodeJS.Timeout[] = [];
+  const outcome = await new Promise<{ status?: RunStatus; json?: string; error?: RunError }>((resolve) => {
+    worker.on('message', (m: { type: string; result?: unknown }) => {
+      if (m && m.type === 'done' && typeof m.result === 'string') resolve({ json: m.result });
+    });
+    worker.once('error', (e: Error & { code?: string }) => {
+      const oom = e.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory|heap limit|allocation failed/i.test(e.message);
+      resolve(oom
+        ? { status: 'memory_limit', error: { type: 'MemoryLimit', message: `memory limit of ${limits.memoryMb} MB exceeded` } }
+        : { status: 'sandbox_error', error: { type: 'SandboxError', message: `worker failed: ${e.message}` } });
+    });
+    worker.once('exit', (code) => resolve({ status: 'sandbox_error', error: { type: 'SandboxError', message: `worker exited with code ${code}` } }));
+    timers.push(setTimeout(() => resolve({ status: 'timeout', error: { type: 'Timeout', message: `execution exceeded ${limits.timeoutMs} ms` } }), limits.timeoutMs));
+    void channel.onOverflow().then(() => resolve({ status: 'output_limit', error: { type: 'OutputLimit', message: `output exceeded ${limits.outputBytes} bytes` } }));
+    if (options.watchRss) {
+      const base = process.memoryUsage.rss();
+      const cap = base + (limits.memoryMb + (options.rssSlackMb ?? 128)) * 1024 * 1024;
+      timers.push(setInterval(() => {
+        if (process.memoryUsage.rss() > cap) resolve({ status: 'memory_limit', error: { type: 'MemoryLimit', message: `memory limit of ${limits.memoryMb} MB exceeded` } });
+      }, RSS_POLL_MS));
+    }
+    worker.postMessage(job);
+  });
+  for (const t of timers) clearTimeout(t);
+  const durationMs = Math.round((performance.now() - t0) * 10) / 10;
+  // Terminate first, read the output after: nothing of this run may still be writing.
+  await worker.terminate().catch((e: Error) => e);
+  warm.dispose();
+  const stdout = channel.stdout(), stderr = channel.stderr();
+  if (outcome.json === undefined) {
+    return { status: outcome.status ?? 'sandbox_error', stdout, stderr, error: outcome.error, tests: [], durationMs };
+  }
+  const parsed = parseWorkerResult(outcome.json);
+  if (channel.overflowed) {
+    parsed.status = 'output_limit';
+    parsed.error = { type: 'OutputLimit', message: `output exceeded ${limits.outputBytes} bytes` };
+  }
+  return { ...parsed, stdout, stderr, durationMs };
+}
+
+function failure(status: RunStatus, type: string, message: string, started: number): RunResult {
+  return { status, stdout: '', stderr: '', error: { type, message }, tests: [], durationMs: Math.round(performance.now() - started) };
+}
+
+const ALLOCATION_FAILURE = /allocation failed|could not allocate|out of memory|invalid array length|Invalid typed array length|Array buffer allocation/i;
+
+/** Validates the JSON a worker produced (its content came from inside the sandbox). */
+export function parseWorkerResult(json: string): { status: RunStatus; error?: RunError; tests: TestResult[]; returnPreview?: string; inMain?: boolean } {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(json) as Record<string, unknown>;
+  } catch (e) {
+    return { status: 'sandbox_error', error: { type: 'SandboxError', message: `unreadable result: ${(e as Error).message}` }, tests: [] };
+  }
+  if (!raw || typeof raw !== 'object') return { status: 'sandbox_error', error: { type: 'SandboxError', message: 'unreadable result' }, tests: [] };
+  let status = (typeof raw.status === 'string' && STATUSES.has(raw.status) ? raw.status : 'sandbox_error') as RunStatus;
+  const error = toError(raw.error);
+  if (status === 'runtime_error' && error && (error.type === 'MemoryError' || (error.type === 'RangeError' && ALLOCATION_FAILURE.test(error.message)))) {
+    status = 'memory_limit';
+  }
+  const tests = Array.isArray(raw.tests) ? raw.tests.slice(0, 1000).map(toTest) : [];
+  const out: { status: RunStatus; error?: RunError; tests: TestResult[]; returnPreview?: string } = { status, tests };
+  if (error) out.error = error;
+  if (typeof raw.returnPreview === 'string') out.returnPreview = raw.returnPreview.slice(0, 1000);
+  return out;
+}
+
+function str(v: unknown, max: number): string | undefined {
+  return typeof v === 'string' ? v.slice(0, max) : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function toError(v: unknown): RunError | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const r = v as Record<string, unknown>;
+  const e: RunError & { inMain?: boolean } = { type: str(r.type, 200) ?? 'Error', message: str(r.message, 4000) ?? '' };
+  const line = num(r.line), column = num(r.column), traceback = str(r.traceback, 8000);
+  if (line !== undefined) e.line = line;
+  if (column !== undefined) e.column = column;
+  if (traceback !== undefined) e.traceback = traceback;
+  if (r.inMain === true) e.inMain = true;
+  return e;
+}
+
+function toTest(v: unknown): TestResult {
+  const r = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>;
+  const t: TestResult = { test: str(r.test, 4000) ?? '', passed: r.passed === true };
+  const got = str(r.got, 1000), expected = str(r.expected, 1000), error = toError(r.error);
+  if (got !== undefined) t.got = got;
+  if (expected !== undefined) t.expected = expected;
+  if (error) t.error = error;
+  return t;
+}
