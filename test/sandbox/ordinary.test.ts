@@ -1,0 +1,109 @@
+import t from 'tap';
+import { Sandbox } from '../../lib/sandbox';
+import { createSandbox, describe } from './helpers';
+
+let sandbox: Sandbox;
+t.before(async () => {
+  sandbox = await createSandbox();
+});
+t.teardown(() => sandbox.dispose());
+
+t.test('javascript: prints, last value, tests passing and failing', async (t) => {
+  const r = await sandbox.run({
+    language: 'javascript',
+    code: 'function sort(a) { return [...a].sort((x, y) => x - y); }\nconsole.log("sorted", sort([3, 1, 2]));\nconsole.error("warn");\nsort([2, 1])',
+    tests: ['assert.deepEqual(sort([3, 1, 2]), [1, 2, 3])', 'assert.equal(sort([1]).length, 2)'],
+  });
+  t.equal(r.status, 'test_failure', describe(r));
+  t.equal(r.stdout, 'sorted [ 1, 2, 3 ]\n');
+  t.equal(r.stderr, 'warn\n');
+  t.equal(r.returnPreview, '[ 1, 2 ]');
+  t.same(r.tests.map((x) => x.passed), [true, false]);
+  t.equal(r.tests[1].got, '1');
+  t.equal(r.tests[1].expected, '2');
+});
+
+t.test('javascript: runtime error with the line of the throw', async (t) => {
+  const r = await sandbox.run({ language: 'javascript', code: 'const a = 1;\n\nfunction f() {\n  return null.x;\n}\nf();' });
+  t.equal(r.status, 'runtime_error', describe(r));
+  t.equal(r.error?.type, 'TypeError');
+  t.equal(r.error?.line, 4);
+});
+
+t.test('javascript: syntax error with its line', async (t) => {
+  const r = await sandbox.run({ language: 'javascript', code: 'let a = 1;\nlet b = ;\n' });
+  t.equal(r.status, 'syntax_error', describe(r));
+  t.equal(r.error?.line, 2);
+});
+
+t.test('javascript: timers and promises settle before the result', async (t) => {
+  const r = await sandbox.run({ language: 'javascript', code: 'setTimeout(() => console.log("later"), 20);\nPromise.resolve().then(() => console.log("micro"));\nconsole.log("now");' });
+  t.equal(r.status, 'ok', describe(r));
+  t.equal(r.stdout, 'now\nmicro\nlater\n');
+});
+
+t.test('typescript: type error stops the run with its line', async (t) => {
+  const r = await sandbox.run({ language: 'typescript', code: 'console.log("never");\nconst n: number = "seven";\n' });
+  t.equal(r.status, 'syntax_error', describe(r));
+  t.equal(r.error?.line, 2);
+  t.match(r.error?.message, /TS2322/);
+  t.equal(r.stdout, '');
+});
+
+t.test('typescript: runtime error line maps back through the transpile', async (t) => {
+  const r = await sandbox.run({
+    language: 'typescript',
+    code: 'interface Point {\n  x: number;\n  y: number;\n}\n\ntype Id = string;\nfunction norm(p: Point): number {\n  if (p.x < 0) throw new RangeError("negative");\n  return Math.hypot(p.x, p.y);\n}\nconsole.log(norm({ x: 3, y: 4 }));\nnorm({ x: -1, y: 0 });',
+  });
+  t.equal(r.status, 'runtime_error', describe(r));
+  t.equal(r.stdout, '5\n');
+  t.equal(r.error?.type, 'RangeError');
+  t.equal(r.error?.line, 8);
+});
+
+t.test('typescript: tests see exported functions; a mistyped test fails alone', async (t) => {
+  const r = await sandbox.run({
+    language: 'typescript',
+    code: 'export function add(a: number, b: number): number {\n  return a + b;\n}',
+    tests: ['assert.equal(add(1, 2), 3)', 'assert.equal(add("1", 2), 3)', 'assert.equal(add(2, 2), 5)'],
+  });
+  t.equal(r.status, 'test_failure', describe(r));
+  t.same(r.tests.map((x) => x.passed), [true, false, false]);
+  t.match(r.tests[1].error?.message, /TS2345/);
+  t.equal(r.tests[2].got, '4');
+  t.equal(r.tests[2].expected, '5');
+});
+
+t.test("python: the seed's bug reports got None", async (t) => {
+  const r = await sandbox.run({ language: 'python', code: 'def sort(lst):\n    return lst.sort()\n', tests: ['assert sort([3,1,2]) == [1,2,3]'] });
+  t.equal(r.status, 'test_failure', describe(r));
+  t.equal(r.tests[0].got, 'None');
+  t.equal(r.tests[0].expected, '[1, 2, 3]');
+});
+
+t.test('python: prints, last expression, passing tests', async (t) => {
+  const r = await sandbox.run({ language: 'python', code: 'def sort(lst):\n    return sorted(lst)\nprint("hi", sort([2, 1]))\nsort([3, 1])', tests: ['assert sort([3,1,2]) == [1,2,3]', 'assert sort([]) == []'] });
+  t.equal(r.status, 'ok', describe(r));
+  t.equal(r.stdout, 'hi [1, 2]\n');
+  t.equal(r.returnPreview, '[1, 3]');
+  t.same(r.tests.map((x) => x.passed), [true, true]);
+});
+
+t.test('python: exception and syntax error lines', async (t) => {
+  const r = await sandbox.run({ language: 'python', code: 'x = 1\n\ndef f():\n    return 1 / 0\nf()\n' });
+  t.equal(r.status, 'runtime_error', describe(r));
+  t.equal(r.error?.type, 'ZeroDivisionError');
+  t.equal(r.error?.line, 4);
+  t.match(r.error?.traceback, /line 4/);
+  const s = await sandbox.run({ language: 'python', code: 'x = 1\nif x\n    pass\n' });
+  t.equal(s.status, 'syntax_error', describe(s));
+  t.equal(s.error?.line, 2);
+});
+
+t.test('jail report names its layers', async (t) => {
+  const j = sandbox.jail;
+  t.equal(typeof j.complete, 'boolean');
+  t.ok(j.codeGenerationBlocked);
+  t.ok(j.nodePermissions);
+  if (process.platform === 'linux') t.ok(j.networkIsolated, JSON.stringify(j));
+});
