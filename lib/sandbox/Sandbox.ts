@@ -90,6 +90,9 @@ export class Sandbox {
       // pages per memory, so an address-space rlimit can coexist with WebAssembly.
       '--disable-wasm-trap-handler',
       `--wasm-max-mem-pages=${wasmPages}`,
+      // Lets vm scripts answer import() with our own in-context error instead of Node's host
+      // TypeError; no module is ever loaded for them.
+      '--experimental-vm-modules',
       '--experimental-permission',
       ...readPaths.map((p) => `--allow-fs-read=${p}/*`),
       '--allow-worker',

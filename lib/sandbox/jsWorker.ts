@@ -64,6 +64,10 @@ function compile(code: string, filename: string): vm.Script | { type: string; me
 
 async function settleTimers(): Promise<void> {
   for (;;) {
+    // Host-side settlements (an import() rejection) land on the context's queue after a
+    // host tick; drain it before deciding that nothing is left to do.
+    await new Promise((r) => setImmediate(r));
+    drain.runInContext(context, runOptions);
     const wait = ctl.nextTimer();
     if (typeof wait !== 'number' || wait < 0) return;
     if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 2 ** 31 - 1)));
