@@ -16,8 +16,8 @@ export interface CodeRunner {
 // robust should the sandbox ever add its own output.
 const MARKER = '@@ANALYSIS@@';
 
-/** Analysis needs no more than parsing; a short limit turns a broken sandbox into a quick error. */
-const ANALYSIS_TIMEOUT_MS = 4000;
+/** Analysis needs no more than parsing; a limit turns a broken sandbox into a quick error. */
+const ANALYSIS_TIMEOUT_MS = 5000;
 
 // Kept free of f-strings and walrus so that it runs on any Python 3.8+.
 const ANALYZER = String.raw`
@@ -132,7 +132,7 @@ def _analyze(src):
             top = True
     return {'functions': functions, 'hasTopLevelCode': top}
 
-print(MARKER + json.dumps(_analyze(SOURCE)))
+print(MARKER + json.dumps([_analyze(s) for s in SOURCES]))
 `;
 
 interface RawParam {
@@ -163,17 +163,26 @@ export class PythonAnalysisError extends Error {
 
 /** Parses Python source inside the sandbox and describes its top-level functions. */
 export async function analyzePython(code: string, runner: CodeRunner): Promise<CodeAnalysis> {
-  // A JSON string literal is a valid Python string literal, so the code travels as data
+  const [analysis] = await analyzePythonAll([code], runner);
+  return analysis;
+}
+
+/**
+ * Analyses several Python sources in one sandbox run (a run costs a fresh interpreter;
+ * benchmarks and test suites analyse many snippets). Results are in input order.
+ */
+export async function analyzePythonAll(codes: readonly string[], runner: CodeRunner): Promise<CodeAnalysis[]> {
+  // JSON string literals are valid Python string literals, so the code travels as data
   // and is parsed, never executed.
-  const program = `MARKER = ${JSON.stringify(MARKER)}\nSOURCE = ${JSON.stringify(code)}\n${ANALYZER}`;
+  const program = `MARKER = ${JSON.stringify(MARKER)}\nSOURCES = ${JSON.stringify(codes)}\n${ANALYZER}`;
   const result = await runner.run({ language: 'python', code: program, limits: { timeoutMs: ANALYSIS_TIMEOUT_MS } });
   const line = result.stdout.split('\n').find((l) => l.startsWith(MARKER));
   if (result.status !== 'ok' || !line) {
     const why = result.error ? `${result.error.type}: ${result.error.message}` : result.status;
     throw new PythonAnalysisError(`python analysis failed (${why})`);
   }
-  const raw = JSON.parse(line.slice(MARKER.length)) as RawAnalysis;
-  return {
+  const raws = JSON.parse(line.slice(MARKER.length)) as RawAnalysis[];
+  return raws.map((raw) => ({
     language: 'python',
     functions: raw.functions.map((f) => ({
       ...f,
@@ -187,5 +196,5 @@ export async function analyzePython(code: string, runner: CodeRunner): Promise<C
     })),
     hasTopLevelCode: raw.hasTopLevelCode,
     ...(raw.syntaxError && { syntaxError: raw.syntaxError }),
-  };
+  }));
 }

@@ -9,7 +9,7 @@ import { analyzeScript } from './analyzeScript';
 import { extractPromptTests } from './extractPromptTests';
 import { DEFAULT_TESTS_PER_FUNCTION, testsForFunction } from './functionTests';
 import { dialectFor } from './testDialect';
-import type { GeneratedTest, GeneratedTests } from './types';
+import type { CodeAnalysis, GeneratedTest, GeneratedTests } from './types';
 
 /** Options of {@link generateTests}. */
 export interface GenerateTestsOptions {
@@ -23,6 +23,8 @@ export interface GenerateTestsOptions {
   maxTests?: number;
   /** Most generated tests per function. Defaults to {@link DEFAULT_TESTS_PER_FUNCTION}. */
   maxTestsPerFunction?: number;
+  /** An analysis of this very code made earlier (e.g. by `analyzePythonAll`); skips analysing again. */
+  analysis?: CodeAnalysis;
 }
 
 /** Every test costs a line in the injected verdict; a dozen covers two or three functions. */
@@ -46,8 +48,10 @@ function labelOf(code: string): string {
  * // tests[0].code === 'assert sort([3, 10, 2]) is not None'
  */
 export async function generateTests(code: string, language: CodeLanguage, options: GenerateTestsOptions = {}): Promise<GeneratedTests> {
-  let analysis;
-  if (language === 'python') {
+  let analysis = options.analysis;
+  if (analysis) {
+    if (analysis.language !== language) throw new TypeError('generateTests: options.analysis is of another language');
+  } else if (language === 'python') {
     if (!options.sandbox) throw new TypeError('generateTests: Python code needs options.sandbox to be analysed');
     analysis = await analyzePython(code, options.sandbox);
   } else {
