@@ -8,3 +8,5 @@ export * from './experts';
 export * from './detect';
 export * from './testgen';
 export * from './sandbox';
+export * from './generate';
+export * from './routing';

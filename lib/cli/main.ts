@@ -7,6 +7,23 @@
 export type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  exec: { summary: 'run code files in the sandbox, one JSON result per line', load: async () => (await import('../sandbox/execCommand')).execCommand },
+  demo: {
+    summary: 'a short built-in scenario on the default model (buggy code, verdict, self-correction)',
+    load: async () => (await import('./demo')).demoCommand,
+  },
+  run: {
+    summary: 'generate an answer to "prompt" with the compiler expert in the loop',
+    load: async () => (await import('./run')).runCommand,
+  },
+  setup: {
+    summary: 'check the native runtime (MLX) and fetch the default model',
+    load: async () => (await import('./setup')).setupCommand,
+  },
+  models: {
+    summary: 'list models, or fetch one: models fetch default',
+    load: async () => (await import('./models')).modelsCommand,
+  },
 };
 
 function usage(): string {

@@ -1,0 +1,45 @@
+import { defaultExperts } from '../generate/defaultExperts';
+import { Generator } from '../generate/Generator';
+import type { CodeLanguage } from '../detect/inferLanguage';
+import { intFlag, parseArgs, stringFlag } from './args';
+import { loadWithProgress } from './loadWithProgress';
+import { renderEvents } from './renderEvents';
+
+export const RUN_USAGE = `usage: compiler-expert run "prompt" [--model NAME|PATH] [--max-tokens N] [--max-rounds N]
+                          [--no-expert] [--json] [--system TEXT] [--lang python|javascript|typescript]
+                          [--test "assert f(1) == 2" ...] [--temperature T] [--seed N]`;
+
+/** `run "prompt"`: streams the answer with the expert's verdicts. */
+export async function runCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['model', 'max-tokens', 'max-rounds', 'system', 'lang', 'test', 'temperature', 'seed', 'prefix']);
+  const prompt = args.positional.join(' ').trim();
+  if (!prompt) {
+    process.stderr.write(`${RUN_USAGE}\n`);
+    return 2;
+  }
+  const json = args.flags.get('json') === true;
+  const expert = args.flags.get('expert') !== false;
+  const tests = argv.flatMap((a, i) => (a === '--test' && argv[i + 1] ? [argv[i + 1]] : []));
+  const model = await loadWithProgress(stringFlag(args, 'model'), json);
+  const experts = expert ? defaultExperts() : undefined;
+  try {
+    const temperature = Number(stringFlag(args, 'temperature') ?? 0);
+    const generator = new Generator(model, {
+      experts,
+      maxTokens: intFlag(args, 'max-tokens', 512),
+      maxRounds: intFlag(args, 'max-rounds', 3),
+      sampling: { temperature, seed: args.flags.has('seed') ? intFlag(args, 'seed', 0) : undefined },
+    });
+    await renderEvents(generator.run({
+      prompt,
+      system: stringFlag(args, 'system'),
+      language: stringFlag(args, 'lang') as CodeLanguage | undefined,
+      tests: tests.length ? tests : undefined,
+      assistantPrefix: stringFlag(args, 'prefix'),
+    }), json);
+    return 0;
+  } finally {
+    await experts?.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Generation with experts in the loop. Tokens stream from the native Session; the
+ * detector watches the text; when a code block closes and the router agrees, the
+ * registry's expert judges it and its verdict is injected into the KV cache (only
+ * the new tokens are computed), and the model carries on from there: it fixes its
+ * code or builds on it. Everything is reported as a stream of typed events.
+ */
+import { CodeBlockDetector, type FenceCloseEvent } from '../detect/CodeBlockDetector';
+import type { CodeLanguage } from '../detect/inferLanguage';
+import type { ExpertRegistry } from '../experts/ExpertRegistry';
+import type { ExpertVerdict } from '../experts/types';
+import { AbortError, InvalidArgumentError } from '../errors';
+import { HeuristicRouter } from '../routing/HeuristicRouter';
+import type { Router } from '../routing/Router';
+import type { ChatMessage } from '../runtime/ChatTemplate';
+import type { Model } from '../runtime/Model';
+import type { SamplingOptions, Session } from '../runtime/Session';
+import type { BlockSummary, FinishReason, GenerationEvent, GenerationResult } from './events';
+import { frameVerdict } from './injection';
+
+export const DEFAULT_ANSWER_MAX_TOKENS = 512;
+export const DEFAULT_MAX_ROUNDS = 3;
+
+export interface GenerateRequest {
+  /** The user's request. */
+  prompt: string;
+  /** System prompt. Defaults to the template's own default. */
+  system?: string;
+  /** Text the assistant's turn starts with (e.g. code to review); it is judged like generated text. */
+  assistantPrefix?: string;
+  /** Tests to run against the code, in its language; used before any generated test. */
+  tests?: readonly string[];
+  /** Language to assume for untagged code. */
+  language?: CodeLanguage;
+}
+
+export interface GeneratorOptions {
+  /** Experts consulted on code blocks. Without one, generation is model-only. */
+  experts?: ExpertRegistry;
+  /** Consult the experts at all. Defaults to true (when `experts` is given). */
+  expert?: boolean;
+  /** Decides which blocks run. Defaults to a {@link HeuristicRouter}. */
+  router?: Router;
+  /** Budget of new tokens (generated, not injected). Defaults to {@link DEFAULT_ANSWER_MAX_TOKENS}. */
+  maxTokens?: number;
+  /** Failed verdicts the model may try to fix before generation stops. Defaults to {@link DEFAULT_MAX_ROUNDS}. */
+  maxRounds?: number;
+  /** Stop as soon as a block passes (instead of letting the model finish its turn). Defaults to false. */
+  stopOnPass?: boolean;
+  sampling?: SamplingOptions;
+  /** Session context length. Defaults to the model's default. */
+  contextLength?: number;
+  signal?: AbortSignal;
+}
+
+export class Generator {
+  constructor(private readonly model: Model, private readonly options: GeneratorOptions = {}) {}
+
+  /** Streams the events of one generation; the last event is `done` with the result. */
+  async *run(request: GenerateRequest, overrides: GeneratorOptions = {}): AsyncGenerator<GenerationEvent, GenerationResult> {
+    const o = { ...this.options, ...overrides };
+    if (typeof request.prompt !== 'string' || request.prompt.trim() === '') throw new InvalidArgumentError('prompt must be a non-empty string');
+    const experts = o.expert === false ? undefined : o.experts;
+    const router = o.router ?? new HeuristicRouter();
+    const maxTokens = o.maxTokens ?? DEFAULT_ANSWER_MAX_TOKENS;
+    const maxRounds = o.maxRounds ?? DEFAULT_MAX_ROUNDS;
+    const { model } = this;
+    const tokenizer = model.tokenizer;
+    const started = performance.now();
+    const timings = { prefillMs: 0, decodeMs: 0, expertMs: 0, injectMs: 0, totalMs: 0 };
+
+    const messages: ChatMessage[] = [];
+    if (request.system) messages.push({ role: 'system', content: request.system });
+    messages.push({ role: 'user', content: request.prompt });
+    const prefix = request.assistantPrefix ?? '';
+    const promptText = model.renderChat(messages) + prefix;
+    const promptIds = await tokenizer.encode(promptText);
+
+    const session: Session = model.createSession({ contextLength: o.contextLength });
+    const blocks: BlockSummary[] = [];
+    let transcript = prefix;
+    let answer = prefix;
+    let rounds = 0;
+    let generated = 0;
+    let injectedTotal = 0;
+    let finish: FinishReason = 'max_tokens';
+    let finalCode: GenerationResult['finalCode'];
+    try {
+      let t0 = performance.now();
+      await session.prefill(promptIds);
+      timings.prefillMs = performance.now() - t0;
+      let detector = new CodeBlockDetector();
+      const pending: FenceCloseEvent[] = [];
+      const collect = (events: ReturnType<CodeBlockDetector['push']>) => {
+        for (const e of events) if (e.type === 'fence_close') pending.push(e);
+      };
+      collect(detector.push(prefix));
+      const stopIds = new Set(tokenizer.special.stop);
+      let decoder = tokenizer.createStreamDecoder();
+      const captureLayers = router.captureLayer !== undefined ? [router.captureLayer] : undefined;
+      let lastHidden: Float32Array | undefined;
+      const judged = new Map<string, boolean>(); // code → passed
+
+      loop: for (;;) {
+        // Judge every block that closed since the last token.
+        while (pending.length) {
+          const block = pending.shift()!;
+          finalCode = { language: block.language, code: block.code };
+          const index = blocks.length;
+          const route = router.route({ block, hidden: lastHidden });
+          yield { type: 'code_block', block, index, route };
+          if (!experts || !route.run) continue;
+          // Small models often repeat a block verbatim after its verdict; judging it
+          // again would loop. A repeat of judged code ends the generation.
+          const seen = judged.get(block.code.trim());
+          if (seen !== undefined) {
+            finish = seen ? 'passed' : 'repeated';
+            break loop;
+          }
+          const context = { text: transcript, prompt: request.prompt, tests: request.tests, language: request.language, block: { code: block.code, language: block.language, start: block.start, end: block.end } };
+          const plugin = experts.select(context);
+          if (!plugin) continue;
+          yield { type: 'expert_start', expert: plugin.name, index };
+          t0 = performance.now();
+          const verdict: ExpertVerdict | undefined = await experts.execute(context, o.signal);
+          const expertMs = performance.now() - t0;
+          timings.expertMs += expertMs;
+          if (o.signal?.aborted) throw new AbortError();
+          if (!verdict) continue;
+          yield { type: 'expert_result', verdict, index };
+          const framed = frameVerdict(model.chatTemplate, verdict.text);
+          const ids = await tokenizer.encode(framed, { addBos: false });
+          const lengthBefore = session.length;
+          if (lengthBefore + ids.length + 16 > session.contextLength) {
+            finish = 'context_full';
+            break loop;
+          }
+          t0 = performance.now();
+          await session.inject(ids);
+          const injectMs = performance.now() - t0;
+          timings.injectMs += injectMs;
+          injectedTotal += ids.length;
+          transcript += framed;
+          answer += '\n\n';
+          // The injection ends on a fresh assistant turn: decode it from a clean state.
+          decoder = tokenizer.createStreamDecoder();
+          yield { type: 'injected', text: framed, tokens: ids.length, lengthBefore, lengthAfter: session.length };
+          judged.set(block.code.trim(), verdict.ok);
+          blocks.push({ index, language: block.language, code: block.code, status: verdict.status, ok: verdict.ok, round: rounds, expert: verdict.expert, expertMs, injectMs, injectedTokens: ids.length });
+          if (verdict.ok) {
+            if (o.stopOnPass) {
+              finish = 'passed';
+              break loop;
+            }
+          } else {
+            rounds++;
+            if (rounds > maxRounds) {
+              finish = 'rounds_exhausted';
+              break loop;
+            }
+            yield { type: 'round', round: rounds, reason: verdict.message };
+          }
+          // The model answers in a new turn: its text is watched from a clean state.
+          pending.length = 0;
+          detector = new CodeBlockDetector();
+        }
+        if (generated >= maxTokens) {
+          finish = 'max_tokens';
+          break;
+        }
+        if (session.length >= session.contextLength) {
+          finish = 'context_full';
+          break;
+        }
+        if (o.signal?.aborted) throw new AbortError();
+        t0 = performance.now();
+        const step = await session.step({ sampling: o.sampling, captureLayers });
+        timings.decodeMs += performance.now() - t0;
+        lastHidden = step.hidden?.[0];
+        if (stopIds.has(step.token)) {
+          finish = 'stop_token';
+          break;
+        }
+        generated++;
+        const text = decoder.push(step.token);
+        transcript += text;
+        answer += text;
+        yield { type: 'token', token: step.token, text };
+        collect(detector.push(text));
+      }
+      collect(detector.end());
+    } finally {
+      session.dispose();
+    }
+    timings.totalMs = performance.now() - started;
+    const result: GenerationResult = {
+      transcript, answer, finalCode, blocks, rounds, finish,
+      promptTokens: promptIds.length, generatedTokens: generated, injectedTokens: injectedTotal, timings,
+    };
+    yield { type: 'done', result };
+    return result;
+  }
+
+  /** Runs to the end and returns the result (events are dropped). */
+  async generate(request: GenerateRequest, overrides?: GeneratorOptions): Promise<GenerationResult> {
+    const it = this.run(request, overrides);
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return r.value;
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The generator's event stream (a discriminated union): what CLIs, UIs and the
+ * benchmark consume. The shapes are public API; add fields, do not rename them.
+ */
+import type { FenceCloseEvent } from '../detect/CodeBlockDetector';
+import type { ExpertVerdict } from '../experts/types';
+import type { RouteDecision } from '../routing/Router';
+import type { StopReason } from '../runtime/Session';
+
+export interface TokenEvent { type: 'token'; token: number; text: string }
+export interface CodeBlockEvent { type: 'code_block'; block: FenceCloseEvent; index: number; route: RouteDecision }
+export interface ExpertStartEvent { type: 'expert_start'; expert: string; index: number }
+export interface ExpertResultEvent { type: 'expert_result'; verdict: ExpertVerdict; index: number }
+export interface InjectedEvent { type: 'injected'; text: string; tokens: number; lengthBefore: number; lengthAfter: number }
+export interface RoundEvent { type: 'round'; round: number; reason: string }
+export interface DoneEvent { type: 'done'; result: GenerationResult }
+
+export type GenerationEvent = TokenEvent | CodeBlockEvent | ExpertStartEvent | ExpertResultEvent | InjectedEvent | RoundEvent | DoneEvent;
+
+/** One executed block in the summary. */
+export interface BlockSummary {
+  index: number;
+  language?: string;
+  code: string;
+  status: ExpertVerdict['status'];
+  ok: boolean;
+  round: number;
+  expert: string;
+  expertMs: number;
+  injectMs: number;
+  injectedTokens: number;
+}
+
+/**
+ * Why generation ended: the model's own stop, a budget, `passed` (stopOnPass, or the
+ * model repeated code that had passed), `repeated` (it repeated failing code).
+ */
+export type FinishReason = StopReason | 'rounds_exhausted' | 'passed' | 'repeated';
+
+export interface GenerationResult {
+  /** Everything the assistant wrote plus the injected verdicts, as the model saw it. */
+  transcript: string;
+  /** The assistant's own text only (no injected verdicts), per turn joined with blank lines. */
+  answer: string;
+  /** The last code block the model wrote, if any. */
+  finalCode?: { language?: string; code: string };
+  blocks: BlockSummary[];
+  rounds: number;
+  finish: FinishReason;
+  promptTokens: number;
+  generatedTokens: number;
+  injectedTokens: number;
+  timings: { prefillMs: number; decodeMs: number; expertMs: number; injectMs: number; totalMs: number };
+}

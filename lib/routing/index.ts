@@ -1,0 +1,2 @@
+export type { Router, RouteInput, RouteDecision } from './Router';
+export { HeuristicRouter } from './HeuristicRouter';
