@@ -30,7 +30,8 @@ const TYPICAL_INTS = [3, 4, 6];
 const TYPICAL_NUMBER_LIST = [3, 10, 2];
 const NEGATIVE_NUMBER_LIST = [-3, -7, -2];
 const DUPLICATES_LIST = [3, 10, 3, 2, 10];
-const TYPICAL_STRING_LIST = ['pear', 'fig', 'apple'];
+// Neither ascending nor descending, so an unsorted result cannot pass for a sorted one.
+const TYPICAL_STRING_LIST = ['pear', 'apple', 'fig'];
 const TYPICAL_STRING = 'hello world';
 
 function isNumeric(shape: ValueShape): boolean {
@@ -111,13 +112,14 @@ const PREDICATE = /^(is|has|can|contains|are|should|all|any|check_if)_/;
 const COUNTER = /^(count|num|number_of|len|length)(_|$)/;
 const IDEMPOTENT_WORDS = new Set([
   'normalize', 'normalise', 'strip', 'trim', 'lower', 'lowercase', 'upper', 'uppercase', 'capitalize',
-  'title', 'clean', 'canonical', 'canonicalize', 'flatten', 'abs', 'sanitize', 'slugify', 'squash',
+  'title', 'clean', 'canonical', 'canonicalize', 'abs', 'sanitize', 'slugify', 'squash',
   'collapse', 'compact', 'dedent',
 ]);
 const AGGREGATE_WORDS = new Set([
   'sum', 'total', 'max', 'min', 'maximum', 'minimum', 'largest', 'smallest', 'biggest', 'mean', 'average',
   'avg', 'median', 'product',
 ]);
+// flatten is left out on purpose: a one-level flatten of an already flat list raises.
 // Words that make an aggregate depend on order or position (max_profit, max_subarray_sum, argmax).
 const ORDER_WORDS = new Set([
   'subarray', 'consecutive', 'gap', 'diff', 'difference', 'profit', 'prefix', 'running', 'cumulative',
