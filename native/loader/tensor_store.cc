@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/errors.h"
+#include "kernels/quantized_linear.h"
 #include "loader/ggml_quants.h"
 
 namespace ce {
@@ -61,7 +62,7 @@ mx::Shape to_shape(const std::vector<int64_t>& dims) {
 }  // namespace
 
 mx::array Linear::apply(const mx::array& x) const {
-  mx::array y = quantized() ? mx::quantized_matmul(x, weight, *scales, *biases, true, group, bits)
+  mx::array y = quantized() ? kernels::quantized_linear(x, weight, *scales, *biases, group, bits)
                             : mx::matmul(x, mx::transpose(weight));
   return bias ? mx::add(y, *bias) : y;
 }

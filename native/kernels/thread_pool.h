@@ -1,0 +1,16 @@
+// A small persistent thread pool for the CPU kernels: parallel_for splits [0, n)
+// into one contiguous range per thread and blocks until all are done.
+#pragma once
+
+#include <functional>
+
+namespace ce::kernels {
+
+// Threads used by the kernels. Defaults to the hardware's core count, or
+// COMPILER_EXPERT_THREADS when set.
+int thread_count();
+void set_thread_count(int n);
+
+void parallel_for(int n, const std::function<void(int begin, int end)>& fn);
+
+}  // namespace ce::kernels
