@@ -8,8 +8,8 @@ import { resolveLimits, type Language, type RunRequest, type RunResult, type San
 
 /** Warm JS workers kept ready in the host: one per core of a small machine. */
 export const DEFAULT_JS_POOL_SIZE = 2;
-/** Warm Python interpreters kept ready: each costs ~0.3 s CPU and ~100 MB to boot. */
-export const DEFAULT_PYTHON_POOL_SIZE = 1;
+/** Warm Python interpreters kept ready: each costs 0.3–1 s CPU and ~100 MB to boot from the snapshot. */
+export const DEFAULT_PYTHON_POOL_SIZE = 2;
 /**
  * Address-space cap of the whole host (RLIMIT_AS): 8 GiB. Node reserves far more address
  * space than it touches (each isolate, each wasm memory), so this is a ceiling for

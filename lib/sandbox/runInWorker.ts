@@ -55,8 +55,13 @@ export async function runInWorker(warm: WarmWorker, job: WorkerJob, limits: Sand
   });
   for (const t of timers) clearTimeout(t);
   const durationMs = Math.round((performance.now() - t0) * 10) / 10;
-  // Terminate first, read the output after: nothing of this run may still be writing.
-  await worker.terminate().catch((e: Error) => e);
+  if (outcome.json === undefined) {
+    // Stopped mid-run: terminate first, read the output after, so nothing is still writing.
+    await worker.terminate().catch((e: Error) => e);
+  } else {
+    // The worker finished its job and only idles: tearing it down need not delay the result.
+    void worker.terminate().catch((e: Error) => e);
+  }
   warm.dispose();
   const stdout = channel.stdout(), stderr = channel.stderr();
   if (outcome.json === undefined) {

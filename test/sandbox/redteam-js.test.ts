@@ -46,7 +46,8 @@ const cases: Case[] = [
   { name: 'Atomics.wait forever', code: `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);`, status: 'timeout', timeoutMs: 500 },
   { name: 'CPU in the result (ownKeys trap)', code: `new Proxy({}, { ownKeys() { for (;;) {} } })`, status: 'timeout', timeoutMs: 500 },
   { name: 'heap: new Array(1e8).fill(0)', code: `const a = new Array(1e8).fill(0); console.log(a.length);`, status: 'memory_limit' },
-  { name: 'heap: many small objects', code: `const a = []; for (;;) a.push({ x: Math.random(), y: [1, 2, 3] });`, status: 'memory_limit', memoryMb: 64 },
+  // On busy cores V8 may spend the whole wall clock collecting garbage before it gives up.
+  { name: 'heap: many small objects', code: `const a = []; for (;;) a.push({ x: Math.random(), y: [1, 2, 3] });`, status: ['memory_limit', 'timeout'], memoryMb: 64 },
   { name: 'ArrayBuffers outside the heap', code: `const keep = []; for (;;) { const b = new Uint8Array(64 * 1024 * 1024); b.fill(1); keep.push(b); }`, status: 'memory_limit' },
   { name: 'WebAssembly memory', code: `const m = new WebAssembly.Memory({ initial: 1, maximum: 65536 });\nfor (;;) { m.grow(256); new Uint8Array(m.buffer).fill(1); }`, status: 'memory_limit' },
   { name: 'output flood', code: `for (;;) console.log('x'.repeat(100));`, status: 'output_limit' },

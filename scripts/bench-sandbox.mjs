@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Sandbox speed: cold start, warm-run latency (p50/p99) per language, and throughput with
+// concurrent runs. Usage: node scripts/bench-sandbox.mjs [--runs N] [--out FILE]
+import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+const { Sandbox } = require('../dist/sandbox/index.js');
+
+const args = process.argv.slice(2);
+const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
+const RUNS = Number(opt('--runs', 40));
+const OUT = opt('--out', undefined);
+
+const PROGRAMS = {
+  javascript: { code: 'function sort(a) { return [...a].sort((x, y) => x - y); }\nconsole.log(sort([3, 1, 2]));', tests: ['assert.deepEqual(sort([3, 1, 2]), [1, 2, 3])'] },
+  typescript: { code: 'function sort(a: number[]): number[] { return [...a].sort((x, y) => x - y); }\nconsole.log(sort([3, 1, 2]));', tests: ['assert.deepEqual(sort([3, 1, 2]), [1, 2, 3])'] },
+  python: { code: 'def sort(lst):\n    return sorted(lst)\nprint(sort([3, 1, 2]))', tests: ['assert sort([3,1,2]) == [1,2,3]'] },
+};
+
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function main() {
+  const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, cold: {}, warm: {}, throughput: {} };
+  let t0 = performance.now();
+  const sandbox = await Sandbox.create({ warm: ['javascript', 'typescript', 'python'] });
+  results.cold.createMs = performance.now() - t0;
+  results.jail = sandbox.jail;
+  for (const language of Object.keys(PROGRAMS)) {
+    t0 = performance.now();
+    const r = await sandbox.run({ language, ...PROGRAMS[language] });
+    if (r.status !== 'ok') throw new Error(`${language}: ${JSON.stringify(r)}`);
+    results.cold[`first_${language}_ms`] = performance.now() - t0;
+  }
+  for (const language of Object.keys(PROGRAMS)) {
+    const lat = [];
+    for (let i = 0; i < RUNS; i++) {
+      // A warm run means a warm pool: leave the host time to refill it, as between model turns.
+      await sleep(language === 'python' ? 1500 : 50);
+      t0 = performance.now();
+      const r = await sandbox.run({ language, ...PROGRAMS[language] });
+      lat.push(performance.now() - t0);
+      if (r.status !== 'ok') throw new Error(`${language}: ${JSON.stringify(r)}`);
+    }
+    results.warm[language] = { p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), runs: RUNS };
+  }
+  for (const language of Object.keys(PROGRAMS)) {
+    const n = language === 'python' ? 12 : 100;
+    t0 = performance.now();
+    await Promise.all(Array.from({ length: n }, () => sandbox.run({ language, ...PROGRAMS[language] })));
+    results.throughput[language] = { runsPerSecond: n / ((performance.now() - t0) / 1000), runs: n };
+  }
+  await sandbox.dispose();
+  const f = (x) => x.toFixed(1).padStart(8);
+  console.log(`sandbox bench (${results.machine.cpus} cpus, node ${results.machine.node}, jail ${results.jail.launcher})`);
+  console.log(`cold: Sandbox.create ${results.cold.createMs.toFixed(0)} ms; first run js ${results.cold.first_javascript_ms.toFixed(0)} ms, ts ${results.cold.first_typescript_ms.toFixed(0)} ms, python ${results.cold.first_python_ms.toFixed(0)} ms`);
+  console.log('language      p50 ms   p99 ms   runs/s (concurrent)');
+  for (const language of Object.keys(PROGRAMS)) {
+    console.log(`${language.padEnd(11)}${f(results.warm[language].p50Ms)} ${f(results.warm[language].p99Ms)} ${f(results.throughput[language].runsPerSecond)}`);
+  }
+  if (OUT) writeFileSync(OUT, JSON.stringify(results, null, 2) + '\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
