@@ -1,0 +1,103 @@
+// The generator on the default model with the real compiler expert and sandbox.
+import t from 'tap';
+import { AbortError, CompilerExpertPlugin, ExpertRegistry, Generator, InvalidArgumentError, loadModel, Sandbox, type GenerationEvent, type Model } from '../../lib';
+import { defaultModelPath } from '../fixtures/defaultModel';
+
+async function collect(it: AsyncGenerator<GenerationEvent>) {
+  const events: GenerationEvent[] = [];
+  for await (const e of it) events.push(e);
+  return events;
+}
+
+t.test('generator with the compiler expert', async (t) => {
+  const model: Model = await loadModel(await defaultModelPath());
+  const sandbox = await Sandbox.create();
+  const experts = new ExpertRegistry().register(new CompilerExpertPlugin({ sandbox }));
+  t.teardown(async () => {
+    await experts.dispose();
+    await sandbox.dispose();
+    model.dispose();
+  });
+
+  t.test('a block is detected, executed, injected into the KV cache, and generation continues', async (t) => {
+    const gen = new Generator(model, { experts, maxTokens: 24 });
+    const events = await collect(gen.run({
+      prompt: 'Write a Python function add(a, b) that returns the sum.',
+      assistantPrefix: '```python\ndef add(a, b):\n    return a + b\n\nprint(add(2, 3))\n```\n',
+    }));
+    const block = events.find((e) => e.type === 'code_block');
+    t.ok(block, 'code_block event');
+    const verdict = events.find((e) => e.type === 'expert_result');
+    t.ok(verdict && verdict.type === 'expert_result' && verdict.verdict.ok, 'the block passed');
+    t.match(verdict && verdict.type === 'expert_result' ? verdict.verdict.text : '', /✓ Executed successfully\nOutput: 5/);
+    const injected = events.find((e) => e.type === 'injected');
+    t.ok(injected && injected.type === 'injected' && injected.lengthAfter - injected.lengthBefore === injected.tokens, 'the session grew by exactly the injected tokens');
+    const done = events.at(-1);
+    t.equal(done?.type, 'done');
+    if (done?.type !== 'done' || injected?.type !== 'injected') return;
+    t.ok(done.result.transcript.includes(injected.text), 'the verdict is in the transcript');
+    const after = events.slice(events.indexOf(injected)).filter((e) => e.type === 'token');
+    t.ok(after.length > 0 || done.result.finish === 'stop_token', 'generation continued after the injection');
+    t.equal(done.result.blocks.length, 1);
+    t.equal(done.result.injectedTokens, injected.tokens);
+  });
+
+  t.test("forced failure (the seed's lst.sort() bug) gives a ⚠/✗ verdict and another round", async (t) => {
+    const gen = new Generator(model, { experts, maxTokens: 48, maxRounds: 1 });
+    const events = await collect(gen.run({
+      prompt: 'Write a Python function sort(lst) that returns a sorted copy of the list.',
+      assistantPrefix: '```python\ndef sort(lst):\n    return lst.sort()\n```\n',
+      tests: ['assert sort([3, 1, 2]) == [1, 2, 3]'],
+    }));
+    const first = events.find((e) => e.type === 'expert_result');
+    t.ok(first?.type === 'expert_result' && !first.verdict.ok, 'first verdict fails');
+    t.match(first?.type === 'expert_result' ? first.verdict.text : '', /✗ assert sort\(\[3, 1, 2\]\) == \[1, 2, 3\] FAILED \(got None\)/);
+    t.match(first?.type === 'expert_result' ? first.verdict.text : '', /⚠ sort\(\) returned None/);
+    t.ok(events.some((e) => e.type === 'round' && e.round === 1), 'a correction round started');
+  });
+
+  t.test('with the expert off, output equals plain greedy generation token for token', async (t) => {
+    const prompt = 'Write a JavaScript function that doubles a number.';
+    const gen = new Generator(model, { experts, expert: false, maxTokens: 40 });
+    const events = await collect(gen.run({ prompt }));
+    const tokens = events.flatMap((e) => (e.type === 'token' ? [e.token] : []));
+    t.notOk(events.some((e) => e.type === 'expert_result'), 'no expert ran');
+    const s = model.createSession();
+    await s.prefill(await model.tokenizer.encode(model.renderChat([{ role: 'user', content: prompt }])));
+    const plain: number[] = [];
+    const it = s.generate({ maxTokens: 40 });
+    for await (const x of it) plain.push(x.token);
+    s.dispose();
+    t.same(tokens, plain);
+  });
+
+  t.test('bad input and aborts: clear errors, no hang', async (t) => {
+    const gen = new Generator(model, { experts, maxTokens: 200 });
+    await t.rejects(gen.generate({ prompt: '   ' }), InvalidArgumentError, 'empty prompt');
+    const ac = new AbortController();
+    const it = gen.run({ prompt: 'Count from 1 to 100.' }, { signal: ac.signal });
+    let n = 0;
+    await t.rejects((async () => {
+      for await (const e of it) if (e.type === 'token' && ++n === 5) ac.abort();
+    })(), AbortError, 'abort mid-generation');
+    t.equal(n, 5);
+    // A block that never terminates: the sandbox times out, the loop goes on.
+    const slow = new ExpertRegistry().register(new CompilerExpertPlugin({ sandbox, limits: { timeoutMs: 500 } }));
+    const events = await collect(new Generator(model, { experts: slow, maxTokens: 8, maxRounds: 1 }).run({
+      prompt: 'Loop forever.',
+      assistantPrefix: '```python\nwhile True:\n    pass\n```\n',
+    }));
+    const v = events.find((e) => e.type === 'expert_result');
+    t.equal(v?.type === 'expert_result' ? v.verdict.status : '', 'timeout', 'timeout verdict');
+    t.equal(events.at(-1)?.type, 'done', 'generation finished');
+  });
+
+  t.test('two generations at once do not interfere', async (t) => {
+    const gen = new Generator(model, { expert: false, maxTokens: 16 });
+    const a = { prompt: 'Name a color.' }, b = { prompt: 'Name an animal.' };
+    const soloA = (await gen.generate(a)).answer, soloB = (await gen.generate(b)).answer;
+    const [ca, cb] = await Promise.all([gen.generate(a), gen.generate(b)]);
+    t.equal(ca.answer, soloA);
+    t.equal(cb.answer, soloB);
+  });
+});
