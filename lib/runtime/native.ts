@@ -56,6 +56,10 @@ export interface NativeModel {
 export interface NativeAddon {
   loadModel(config: NativeModelConfig, manifest: TensorSpec[], quantization?: { bits: number; groupSize: number }): Promise<NativeModel>;
   mlxVersion: string;
+  /** Which CPU kernel the quantized layers use here: `avx2+fma` or `portable`. */
+  cpuKernel: string;
+  /** Gets (and with an argument, sets) the kernels' thread count. */
+  threadCount(n?: number): number;
 }
 
 let addon: NativeAddon | undefined;

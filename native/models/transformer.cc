@@ -1,0 +1,175 @@
+#include "models/transformer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/errors.h"
+
+namespace ce {
+
+namespace {
+
+// KV storage grows in steps of this many positions (as mlx-lm does), so a decode
+// step writes into spare room instead of reallocating.
+constexpr int kCacheStep = 256;
+
+uint64_t nbytes(const Linear& l) {
+  uint64_t n = l.weight.nbytes();
+  for (const auto* a : {&l.scales, &l.biases, &l.bias})
+    if (*a) n += (*a)->nbytes();
+  return n;
+}
+
+void check_rows(const Linear& l, int64_t rows, const std::string& name) {
+  if (l.out_features() != rows)
+    throw Error(codes::kModelFormat, "[load] " + name + " has " + std::to_string(l.out_features()) +
+                                         " rows, expected " + std::to_string(rows));
+}
+
+}  // namespace
+
+void KVCache::clear() {
+  keys.clear();
+  values.clear();
+  offset = 0;
+  capacity = 0;
+}
+
+Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::move(config)) {
+  const auto& c = config_;
+  if (c.num_layers <= 0 || c.hidden_size <= 0 || c.num_heads <= 0 || c.num_kv_heads <= 0 ||
+      c.head_dim <= 0 || c.vocab_size <= 0 || c.intermediate_size <= 0 || c.num_heads % c.num_kv_heads != 0)
+    throw Error(codes::kModelFormat, "[load] inconsistent model dimensions");
+  embed_ = store.linear("token_embd");
+  check_rows(embed_, c.vocab_size, "token_embd");
+  out_norm_ = store.dense("output_norm.weight");
+  // Tied embeddings (SmolLM2, small Qwen2) reuse the embedding matrix as output.
+  output_ = store.has("output.weight") ? store.linear("output") : embed_;
+  check_rows(output_, c.vocab_size, "output");
+  const int q_rows = c.num_heads * c.head_dim, kv_rows = c.num_kv_heads * c.head_dim;
+  for (int i = 0; i < c.num_layers; ++i) {
+    const std::string p = "blk." + std::to_string(i) + ".";
+    Block b;
+    b.attn_norm = store.dense(p + "attn_norm.weight");
+    b.ffn_norm = store.dense(p + "ffn_norm.weight");
+    b.q = store.linear(p + "attn_q");
+    b.k = store.linear(p + "attn_k");
+    b.v = store.linear(p + "attn_v");
+    b.o = store.linear(p + "attn_output");
+    b.gate = store.linear(p + "ffn_gate");
+    b.up = store.linear(p + "ffn_up");
+    b.down = store.linear(p + "ffn_down");
+    check_rows(b.q, q_rows, p + "attn_q");
+    check_rows(b.k, kv_rows, p + "attn_k");
+    check_rows(b.v, kv_rows, p + "attn_v");
+    check_rows(b.o, c.hidden_size, p + "attn_output");
+    check_rows(b.gate, c.intermediate_size, p + "ffn_gate");
+    check_rows(b.up, c.intermediate_size, p + "ffn_up");
+    check_rows(b.down, c.hidden_size, p + "ffn_down");
+    for (const Linear* l : {&b.q, &b.k, &b.v, &b.o, &b.gate, &b.up, &b.down}) weight_bytes_ += nbytes(*l);
+    blocks_.push_back(std::move(b));
+  }
+  weight_bytes_ += nbytes(embed_);
+  if (store.has("output.weight")) weight_bytes_ += nbytes(output_);
+  // Materialise every weight now, on the loading thread, so the first generation
+  // step does not pay for it and file errors surface here.
+  std::vector<mx::array> all = {embed_.weight, out_norm_, output_.weight};
+  for (auto& b : blocks_) {
+    for (const Linear* l : {&b.q, &b.k, &b.v, &b.o, &b.gate, &b.up, &b.down}) {
+      all.push_back(l->weight);
+      for (const auto* a : {&l->scales, &l->biases, &l->bias})
+        if (*a) all.push_back(**a);
+    }
+    all.push_back(b.attn_norm);
+    all.push_back(b.ffn_norm);
+  }
+  mx::eval(all);
+}
+
+KVCache Transformer::make_cache() const { return KVCache{}; }
+
+void Transformer::reserve(KVCache& cache, int needed) const {
+  if (needed <= cache.capacity) return;
+  const auto& c = config_;
+  const int grow = ((needed - cache.capacity + kCacheStep - 1) / kCacheStep) * kCacheStep;
+  const mx::Shape extra = {1, c.num_kv_heads, grow, c.head_dim};
+  for (int l = 0; l < c.num_layers; ++l) {
+    mx::array zk = mx::zeros(extra, mx::float32), zv = mx::zeros(extra, mx::float32);
+    if (cache.capacity == 0) {
+      cache.keys.push_back(zk);
+      cache.values.push_back(zv);
+    } else {
+      cache.keys[l] = mx::concatenate({cache.keys[l], zk}, 2);
+      cache.values[l] = mx::concatenate({cache.values[l], zv}, 2);
+    }
+  }
+  cache.capacity += grow;
+}
+
+mx::array Transformer::attention(const Block& b, const mx::array& x, KVCache& cache, int layer) const {
+  const auto& c = config_;
+  const int L = x.shape(1);
+  const int start = cache.offset;
+  auto heads = [&](const mx::array& t, int n) {
+    return mx::transpose(mx::reshape(t, {1, L, n, c.head_dim}), {0, 2, 1, 3});
+  };
+  mx::array q = heads(b.q.apply(x), c.num_heads);
+  mx::array k = heads(b.k.apply(x), c.num_kv_heads);
+  mx::array v = heads(b.v.apply(x), c.num_kv_heads);
+  q = mx::fast::rope(q, c.head_dim, c.rope_traditional, c.rope_theta, 1.0f, start);
+  k = mx::fast::rope(k, c.head_dim, c.rope_traditional, c.rope_theta, 1.0f, start);
+  const mx::Shape lo = {0, 0, start, 0}, hi = {1, c.num_kv_heads, start + L, c.head_dim};
+  cache.keys[layer] = mx::slice_update(cache.keys[layer], k, lo, hi);
+  cache.values[layer] = mx::slice_update(cache.values[layer], v, lo, hi);
+  const mx::Shape kv_end = {1, c.num_kv_heads, start + L, c.head_dim};
+  mx::array keys = mx::slice(cache.keys[layer], {0, 0, 0, 0}, kv_end);
+  mx::array values = mx::slice(cache.values[layer], {0, 0, 0, 0}, kv_end);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  mx::array out = mx::fast::scaled_dot_product_attention(q, keys, values, scale, L > 1 ? "causal" : "");
+  out = mx::reshape(mx::transpose(out, {0, 2, 1, 3}), {1, L, c.num_heads * c.head_dim});
+  return b.o.apply(out);
+}
+
+mx::array Transformer::forward(const std::vector<int>& tokens, KVCache& cache,
+                               const std::vector<int>& capture_layers,
+                               const std::vector<int>& capture_positions,
+                               std::vector<mx::array>* captured) const {
+  const auto& c = config_;
+  const int L = static_cast<int>(tokens.size());
+  if (L == 0) throw Error(codes::kInvalidArgument, "[forward] no tokens");
+  for (int t : tokens)
+    if (t < 0 || t >= c.vocab_size)
+      throw Error(codes::kInvalidArgument, "[forward] token id " + std::to_string(t) + " is outside the vocabulary");
+  reserve(cache, cache.offset + L);
+
+  mx::array ids(tokens.begin(), {L}, mx::int32);
+  mx::array h = mx::reshape(embed_.rows(ids), {1, L, c.hidden_size});
+  std::optional<mx::array> positions;
+  if (!capture_positions.empty())
+    positions = mx::array(capture_positions.begin(), {static_cast<int>(capture_positions.size())}, mx::int32);
+  auto capture = [&](int layer) {
+    if (captured && std::find(capture_layers.begin(), capture_layers.end(), layer) != capture_layers.end())
+      captured->push_back(mx::take(mx::reshape(h, {L, c.hidden_size}), *positions, 0));
+  };
+  capture(0);
+  for (int l = 0; l < c.num_layers; ++l) {
+    const Block& b = blocks_[l];
+    h = mx::add(h, attention(b, mx::fast::rms_norm(h, b.attn_norm, c.rms_norm_eps), cache, l));
+    const mx::array n = mx::fast::rms_norm(h, b.ffn_norm, c.rms_norm_eps);
+    const mx::array g = b.gate.apply(n);
+    const mx::array act = mx::multiply(mx::multiply(g, mx::sigmoid(g)), b.up.apply(n));
+    h = mx::add(h, b.down.apply(act));
+    capture(l + 1);
+  }
+  cache.offset += L;
+  mx::array last = mx::slice(h, {0, L - 1, 0}, {1, L, c.hidden_size});
+  return logits_from_hidden(mx::reshape(last, {1, c.hidden_size}));
+}
+
+mx::array Transformer::logits_from_hidden(const mx::array& hidden) const {
+  const mx::array n = mx::fast::rms_norm(hidden, out_norm_, config_.rms_norm_eps);
+  mx::array logits = output_.apply(n);
+  return hidden.shape(0) == 1 ? mx::reshape(logits, {config_.vocab_size}) : logits;
+}
+
+}  // namespace ce

@@ -1,0 +1,81 @@
+// A decoder-only transformer of the Llama family (Llama, SmolLM2, Qwen2/2.5).
+// The TypeScript architecture files (lib/runtime/architectures/) turn a model's
+// metadata into this config and its tensor names into GGUF-style names, so the
+// forward pass here has one shape for every supported architecture.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "loader/tensor_store.h"
+#include "mlx/mlx.h"
+
+namespace ce {
+
+struct ModelConfig {
+  std::string architecture;
+  int vocab_size = 0;
+  int hidden_size = 0;
+  int intermediate_size = 0;
+  int num_layers = 0;
+  int num_heads = 0;
+  int num_kv_heads = 0;
+  int head_dim = 0;
+  float rope_theta = 10000.0f;
+  // GGUF Llama checkpoints permute Q/K so rotary pairs are adjacent ("traditional");
+  // Hugging Face and Qwen2 use the split-halves form.
+  bool rope_traditional = false;
+  float rms_norm_eps = 1e-5f;
+  int max_context = 2048;
+};
+
+struct Block {
+  mx::array attn_norm{0.0f}, ffn_norm{0.0f};
+  Linear q, k, v, o, gate, up, down;
+};
+
+// Keys and values of every layer for one sequence, grown in steps so most
+// appends write in place; `offset` is how many positions are valid.
+struct KVCache {
+  std::vector<mx::array> keys, values;
+  int offset = 0;
+  int capacity = 0;
+  void clear();
+};
+
+class Transformer {
+ public:
+  Transformer(ModelConfig config, TensorStore& store);
+
+  const ModelConfig& config() const { return config_; }
+  uint64_t weight_bytes() const { return weight_bytes_; }
+
+  // Runs `tokens` at positions cache.offset.. and appends their keys/values.
+  // Returns float32 logits of the last position, shape [vocab]. For each layer l
+  // in `capture_layers` (0 = embeddings, l = output of block l), the hidden states
+  // at chunk positions `capture_positions` are appended to `captured` as
+  // [positions, hidden] arrays.
+  mx::array forward(const std::vector<int>& tokens, KVCache& cache,
+                    const std::vector<int>& capture_layers = {},
+                    const std::vector<int>& capture_positions = {},
+                    std::vector<mx::array>* captured = nullptr) const;
+
+  // Final norm + output projection of a [n, hidden] batch of hidden states.
+  mx::array logits_from_hidden(const mx::array& hidden) const;
+
+  KVCache make_cache() const;
+
+ private:
+  mx::array attention(const Block& b, const mx::array& x, KVCache& cache, int layer) const;
+  void reserve(KVCache& cache, int needed) const;
+
+  ModelConfig config_;
+  Linear embed_;
+  std::vector<Block> blocks_;
+  mx::array out_norm_{0.0f};
+  Linear output_;
+  uint64_t weight_bytes_ = 0;
+};
+
+}  // namespace ce
