@@ -128,6 +128,8 @@ export class Generator {
           if (o.signal?.aborted) throw new AbortError();
           if (!verdict) continue;
           yield { type: 'expert_result', verdict, index };
+          // An expert that failed itself says nothing about the code: not injected.
+          if (verdict.status === 'expert_error') continue;
           const framed = frameVerdict(model.chatTemplate, verdict.text);
           const ids = await tokenizer.encode(framed, { addBos: false });
           const lengthBefore = session.length;
