@@ -10,3 +10,4 @@ export * from './testgen';
 export * from './sandbox';
 export * from './generate';
 export * from './routing';
+export * from './probe';

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'list models, or fetch one: models fetch default',
     load: async () => (await import('./models')).modelsCommand,
   },
+  calibrate: { summary: 'train the routing probe (which layer encodes "run this code") and write a report', load: async () => (await import('./calibrate')).calibrateCommand },
 };
 
 function usage(): string {

@@ -1,0 +1,27 @@
+/** The learned routing probe: calibration data, feature collection, training, and the Router. */
+export { RoutingProbe } from './RoutingProbe';
+export type { ProbeModelIdentity, RoutingProbeOptions } from './RoutingProbe';
+export { ProbeModelMismatchError, ProbeFormatError } from './errors';
+export { PROBE_FORMAT, PROBE_FORMAT_VERSION, parseProbeFile } from './ProbeFile';
+export type { ProbeFile, ProbeFileMetrics } from './ProbeFile';
+export { calibrateProbe, DEFAULT_TARGET_PRECISION } from './calibrateProbe';
+export type { CalibrateOptions, CalibrationResult, LayerResult, HeldOutDecision } from './calibrateProbe';
+export { trainLogisticRegression, predictLogistic, sigmoid, DEFAULT_L2, DEFAULT_ITERATIONS } from './trainLogisticRegression';
+export type { LogisticModel, LogisticRegressionOptions } from './trainLogisticRegression';
+export { fitStandardizer, standardize } from './Standardizer';
+export type { Standardizer } from './Standardizer';
+export { crossValidate, stratifiedFolds, DEFAULT_FOLDS } from './crossValidate';
+export { auroc, decisionMetrics, thresholdMetrics, thresholdForPrecision } from './metrics';
+export type { BinaryMetrics } from './metrics';
+export { collectFeatures, renderContext, DEFAULT_COLLECT_CONTEXT_LENGTH } from './collectFeatures';
+export type { CollectOptions } from './collectFeatures';
+export { FeatureSet } from './FeatureSet';
+export { FeatureCache, DEFAULT_FEATURE_CACHE_DIR, hashContexts } from './FeatureCache';
+export { contextBlock } from './contextBlock';
+export { calibrationContexts } from './data/calibrationContexts';
+export type { CalibrationContext } from './data/calibrationContexts';
+export { SNIPPETS } from './data/snippets';
+export type { Snippet, SnippetLanguage } from './data/snippets';
+export { renderAurocChart } from './renderAurocChart';
+export { renderProbeReport } from './renderProbeReport';
+export type { ReportInfo } from './renderProbeReport';
