@@ -118,8 +118,10 @@ export function planJail(o: JailPlanOptions): JailPlan {
         args: [
           '--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--clearenv',
           '--setenv', 'PATH', '/usr/bin:/bin', '--setenv', 'HOME', '/tmp', '--setenv', 'LANG', 'C.UTF-8',
-          ...systemMounts(), ...binds,
-          '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--chdir', '/tmp',
+          // The empty /tmp goes first: bwrap mounts in order, and the package may itself
+          // live under /tmp (a CI clone), so its read-only binds must land on top.
+          '--tmpfs', '/tmp', ...systemMounts(), ...binds,
+          '--proc', '/proc', '--dev', '/dev', '--chdir', '/tmp',
           '--', ...inner,
         ],
       };

@@ -16,8 +16,9 @@ export interface CodeRunner {
 // robust should the sandbox ever add its own output.
 const MARKER = '@@ANALYSIS@@';
 
-/** Analysis needs no more than parsing; a limit turns a broken sandbox into a quick error. */
-const ANALYSIS_TIMEOUT_MS = 5000;
+/** Analysis is our own code (parsing only), so the limit is generous: on two busy cores a
+ * fresh interpreter can be slow, and only a broken sandbox should hit it. */
+const ANALYSIS_TIMEOUT_MS = 15000;
 
 // Kept free of f-strings and walrus so that it runs on any Python 3.8+.
 const ANALYZER = String.raw`
