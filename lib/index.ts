@@ -10,4 +10,5 @@ export * from './testgen';
 export * from './sandbox';
 export * from './generate';
 export * from './routing';
+export * from './bench';
 export * from './probe';

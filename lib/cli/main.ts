@@ -20,6 +20,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'check the native runtime (MLX) and fetch the default model',
     load: async () => (await import('./setup')).setupCommand,
   },
+  bench: {
+    summary: 'benchmark the compiler expert on a task suite (resumable, shardable); bench report merges results',
+    load: async () => (await import('./bench')).benchCommand,
+  },
   models: {
     summary: 'list models, or fetch one: models fetch default',
     load: async () => (await import('./models')).modelsCommand,

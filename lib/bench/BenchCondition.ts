@@ -1,0 +1,30 @@
+/**
+ * The conditions the benchmark compares. Each is one way of running the same prompt:
+ * without the expert, with execution only, with generated tests, or with the task's
+ * visible examples as tests.
+ */
+import { InvalidArgumentError } from '../errors';
+
+/** A condition's name as written on the command line and in records. */
+export type BenchCondition = 'model-only' | 'expert' | 'expert+tests' | 'expert+examples';
+
+/** What each condition means, for help texts and the report. */
+export const BENCH_CONDITIONS: Readonly<Record<BenchCondition, string>> = Object.freeze({
+  'model-only': 'expert off: the model answers alone',
+  expert: 'compiler expert, execution only (no tests)',
+  'expert+tests': 'compiler expert with generated tests (and asserts found in the prompt)',
+  'expert+examples': "compiler expert running the task's visible examples as tests",
+});
+
+/** The conditions run when none are named: all four. */
+export const DEFAULT_CONDITIONS: readonly BenchCondition[] = Object.keys(BENCH_CONDITIONS) as BenchCondition[];
+
+/** Parses `a,b,c` into conditions; throws on an unknown name. */
+export function parseConditions(list: string | undefined): BenchCondition[] {
+  if (list === undefined || list.trim() === '') return [...DEFAULT_CONDITIONS];
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(n in BENCH_CONDITIONS)) throw new InvalidArgumentError(`unknown condition '${n}' (known: ${DEFAULT_CONDITIONS.join(', ')})`);
+  }
+  return [...new Set(names)] as BenchCondition[];
+}

@@ -1,0 +1,84 @@
+/**
+ * The real answer source: a {@link Generator} on a loaded model, with one expert
+ * registry per condition, all sharing one sandbox.
+ */
+import { CompilerExpertPlugin } from '../experts/CompilerExpertPlugin';
+import { ExpertRegistry } from '../experts/ExpertRegistry';
+import { DEFAULT_ANSWER_MAX_TOKENS, DEFAULT_MAX_ROUNDS, Generator } from '../generate/Generator';
+import type { Router } from '../routing/Router';
+import type { Model } from '../runtime/Model';
+import type { Sandbox } from '../sandbox/Sandbox';
+import type { AnswerSource, BenchAnswer } from './AnswerSource';
+import type { BenchCondition } from './BenchCondition';
+import type { BenchTask } from './types';
+
+/** Options of {@link GeneratorAnswerSource}. */
+export interface GeneratorAnswerSourceOptions {
+  /** Sandbox the experts run code in; stays the caller's. */
+  sandbox: Sandbox;
+  /** Decides which blocks run. Defaults to the generator's own (a HeuristicRouter). */
+  router?: Router;
+  /** New-token budget per task. Defaults to {@link DEFAULT_ANSWER_MAX_TOKENS}. */
+  maxTokens?: number;
+  /** Failed verdicts the model may try to fix. Defaults to {@link DEFAULT_MAX_ROUNDS}. */
+  maxRounds?: number;
+}
+
+export class GeneratorAnswerSource implements AnswerSource {
+  private readonly registries = new Map<BenchCondition, ExpertRegistry | undefined>();
+
+  constructor(private readonly model: Model, private readonly options: GeneratorAnswerSourceOptions) {}
+
+  async answer(task: BenchTask, condition: BenchCondition, signal?: AbortSignal): Promise<BenchAnswer> {
+    const experts = this.registryFor(condition);
+    const generator = new Generator(this.model, {
+      experts,
+      expert: experts !== undefined,
+      router: this.options.router,
+      maxTokens: this.options.maxTokens ?? DEFAULT_ANSWER_MAX_TOKENS,
+      maxRounds: this.options.maxRounds ?? DEFAULT_MAX_ROUNDS,
+      // pass@1 is defined on the greedy answer.
+      sampling: { temperature: 0 },
+      signal,
+    });
+    const turns = [''];
+    const verdicts: string[] = [];
+    const events = generator.run({
+      prompt: task.prompt,
+      language: task.language,
+      tests: condition === 'expert+examples' ? task.examples : undefined,
+    });
+    for await (const e of events) {
+      if (e.type === 'token') turns[turns.length - 1] += e.text;
+      else if (e.type === 'injected') {
+        verdicts.push(e.text);
+        turns.push('');
+      } else if (e.type === 'done') {
+        const r = e.result;
+        return { turns, verdicts, finish: r.finish, promptTokens: r.promptTokens, generatedTokens: r.generatedTokens, injectedTokens: r.injectedTokens };
+      }
+    }
+    throw new Error('generator ended without a done event');
+  }
+
+  /** Disposes the registries it built; the sandbox stays the caller's. */
+  async dispose(): Promise<void> {
+    const all = [...this.registries.values()];
+    this.registries.clear();
+    for (const r of all) await r?.dispose();
+  }
+
+  private registryFor(condition: BenchCondition): ExpertRegistry | undefined {
+    if (!this.registries.has(condition)) {
+      const { sandbox } = this.options;
+      // Only the compiler expert: the benchmark measures code, and the math expert's
+      // trigger ("=") would fire on assignments in prose.
+      const registry =
+        condition === 'model-only'
+          ? undefined
+          : new ExpertRegistry().register(new CompilerExpertPlugin({ sandbox, generateTests: condition === 'expert+tests' }));
+      this.registries.set(condition, registry);
+    }
+    return this.registries.get(condition);
+  }
+}

@@ -1,0 +1,76 @@
+import { DEFAULT_CONDITIONS } from './BenchCondition';
+import { approachOf, summarize, summarizeByApproach, type BenchSummary } from './summarize';
+import { TASK_KINDS, type BenchRecord } from './types';
+import type { Proportion } from './wilson';
+
+/** Options of {@link renderReport}. */
+export interface ReportOptions {
+  /** Heading. Defaults to `Compiler expert benchmark`. */
+  title?: string;
+  /** A paragraph under the heading (what was run, on which model). Defaults to none. */
+  note?: string;
+  /** File name of the SVG chart to link (written next to the report). Defaults to none. */
+  chartFile?: string;
+  /** Broken-by-feedback cases listed with their transcripts. Defaults to {@link DEFAULT_MAX_REGRESSIONS}. */
+  maxRegressions?: number;
+}
+
+export const DEFAULT_MAX_REGRESSIONS = 5;
+
+/** `83% (5/6, 44–97)`: rate, counts and the 95% Wilson interval; `n/a` when n is 0. */
+export function formatProportion(p: Proportion): string {
+  if (p.n === 0) return 'n/a';
+  const pct = (v: number) => Math.round(v * 100);
+  return `${pct(p.rate)}% (${p.k}/${p.n}, ${pct(p.low)}–${pct(p.high)})`;
+}
+
+/** Approaches in the order the conditions are defined, then any others by name. */
+export function orderSummaries(summaries: BenchSummary[]): BenchSummary[] {
+  const rank = (label: string) => {
+    const i = DEFAULT_CONDITIONS.indexOf(label.split(' ')[0] as (typeof DEFAULT_CONDITIONS)[number]);
+    return i < 0 ? DEFAULT_CONDITIONS.length : i;
+  };
+  return [...summaries].sort((a, b) => rank(a.label) - rank(b.label) || a.label.localeCompare(b.label));
+}
+
+/** The Markdown report: the headline table, per-kind and per-language pass@1, the chart, the worst regressions. */
+export function renderReport(records: readonly BenchRecord[], options: ReportOptions = {}): string {
+  const out: string[] = [];
+  const summaries = orderSummaries(summarizeByApproach(records));
+  const taskCount = new Set(records.map((r) => r.taskId)).size;
+  out.push(`# ${options.title ?? 'Compiler expert benchmark'}`, '');
+  if (options.note) out.push(options.note, '');
+  out.push(`${taskCount} tasks, ${records.length} (task, approach) results. Cells: rate (k/n, 95% Wilson interval). Metric definitions: lib/bench/README.md.`, '');
+  out.push('| Approach | Syntax Valid | Semantically Correct | Self-Corrects | Broken by feedback | Coherent | Tokens (gen/inj) | Expert calls | Wall s |');
+  out.push('|---|---|---|---|---|---|---|---|---|');
+  for (const s of summaries) {
+    out.push(`| ${s.label} | ${formatProportion(s.syntaxValid)} | ${formatProportion(s.correct)} | ${formatProportion(s.selfCorrected)} | ${formatProportion(s.brokenByFeedback)} | ${formatProportion(s.coherent)} | ${s.meanGeneratedTokens.toFixed(0)}/${s.meanInjectedTokens.toFixed(0)} | ${s.meanExpertCalls.toFixed(2)} | ${(s.meanWallMs / 1000).toFixed(1)} |`);
+  }
+  out.push('');
+  if (options.chartFile) out.push(`![metrics per approach](${options.chartFile})`, '');
+
+  const breakdown = (heading: string, keys: readonly string[], keyOf: (r: BenchRecord) => string) => {
+    const present = keys.filter((k) => records.some((r) => keyOf(r) === k));
+    if (!present.length) return;
+    out.push(`## ${heading}`, '', `| Approach | ${present.join(' | ')} |`, `|---|${present.map(() => '---|').join('')}`);
+    for (const s of summaries) {
+      const cells = present.map((k) => formatProportion(summarize(k, records.filter((r) => approachOf(r) === s.label && keyOf(r) === k)).correct));
+      out.push(`| ${s.label} | ${cells.join(' | ')} |`);
+    }
+    out.push('');
+  };
+  breakdown('Semantically correct (pass@1) per kind', TASK_KINDS, (r) => r.kind);
+  breakdown('Semantically correct (pass@1) per language', ['python', 'javascript', 'typescript'], (r) => r.language);
+
+  const broken = records
+    .filter((r) => r.brokenByFeedback)
+    .sort((a, b) => a.final.testsPassed / Math.max(1, a.final.testsTotal) - b.final.testsPassed / Math.max(1, b.final.testsTotal));
+  out.push('## Worst regressions (first block passed, final block fails)', '');
+  if (!broken.length) out.push('None.', '');
+  for (const r of broken.slice(0, options.maxRegressions ?? DEFAULT_MAX_REGRESSIONS)) {
+    out.push(`### ${r.taskId} — ${approachOf(r)}`, '');
+    out.push(`Final block: ${r.final.status}, ${r.final.testsPassed}/${r.final.testsTotal} hidden tests; finish: ${r.finish}; expert calls: ${r.expertCalls}.`, '');
+    out.push('<details><summary>transcript</summary>', '', '`````text', r.transcript, '`````', '', '</details>', '');
+  }
+  return out.join('\n');
+}

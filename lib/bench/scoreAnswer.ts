@@ -1,0 +1,50 @@
+import type { CodeRunner } from '../testgen/analyzePython';
+import { transcriptOf, type BenchAnswer } from './AnswerSource';
+import { checkCode } from './checkCode';
+import { extractCodeBlocks, pickBlocks } from './extractCodeBlocks';
+import { judgeCoherence } from './judgeCoherence';
+import type { BenchRecord, BenchTask } from './types';
+
+/** Longest transcript kept in a record; enough to read a regression, small enough for JSONL. */
+export const MAX_TRANSCRIPT_CHARS = 6000;
+
+/** Where an answer was produced: the pair it belongs to and what it cost. */
+export interface ScoreContext {
+  condition: string;
+  router: string;
+  wallMs: number;
+}
+
+/**
+ * Scores one answer: runs the hidden tests on its first and final code blocks (one
+ * run when they are the same block), judges coherence, and builds the record.
+ */
+export async function scoreAnswer(runner: CodeRunner, task: BenchTask, answer: BenchAnswer, at: ScoreContext): Promise<BenchRecord> {
+  const blocks = extractCodeBlocks(answer.turns);
+  const { first, final } = pickBlocks(blocks, task.entryPoint);
+  const finalCheck = await checkCode(runner, task, final?.code);
+  const firstCheck = first === undefined ? undefined : first === final ? finalCheck : await checkCode(runner, task, first.code);
+  const coherence = judgeCoherence(answer, final !== undefined, task.prompt);
+  const transcript = transcriptOf(answer);
+  return {
+    taskId: task.id,
+    kind: task.kind,
+    language: task.language,
+    condition: at.condition,
+    router: at.router,
+    blocks: blocks.length,
+    ...(firstCheck && { first: firstCheck }),
+    final: finalCheck,
+    selfCorrected: firstCheck !== undefined && !firstCheck.passed && finalCheck.passed,
+    brokenByFeedback: firstCheck !== undefined && firstCheck.passed && !finalCheck.passed,
+    coherent: coherence.stopped && coherence.noLoop && coherence.noEcho && coherence.finalCode,
+    coherence,
+    finish: answer.finish,
+    promptTokens: answer.promptTokens,
+    generatedTokens: answer.generatedTokens,
+    injectedTokens: answer.injectedTokens,
+    expertCalls: answer.verdicts.length,
+    wallMs: Math.round(at.wallMs),
+    transcript: transcript.length > MAX_TRANSCRIPT_CHARS ? `${transcript.slice(0, MAX_TRANSCRIPT_CHARS)}\n… (${transcript.length - MAX_TRANSCRIPT_CHARS} more chars)` : transcript,
+  };
+}
