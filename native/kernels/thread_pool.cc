@@ -31,7 +31,9 @@ class Pool {
   void resize(int threads) {
     stop();
     stopping_ = false;
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { work(i); });
+    // New workers start from the current generation: earlier jobs are not theirs.
+    const uint64_t now = generation_;
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i, now] { work(i, now); });
   }
 
   void run(int n, const std::function<void(int, int)>& fn) {
@@ -57,8 +59,7 @@ class Pool {
  private:
   int chunk_end(int part) const { return static_cast<int>(static_cast<long>(n_) * (part + 1) / parts_); }
 
-  void work(int index) {
-    uint64_t seen = 0;
+  void work(int index, uint64_t seen) {
     for (;;) {
       std::unique_lock<std::mutex> lock(mutex_);
       cv_.wait(lock, [&] { return stopping_ || generation_ != seen; });

@@ -1,0 +1,68 @@
+// Test hook: runs one quantized linear layer through our CPU kernel and through
+// stock MLX (dequantize, then matmul) on the same inputs, so tests can compare
+// them across shapes, bit widths and thread counts.
+#include "addon/kernel_check.h"
+
+#include <cstring>
+
+#include "addon/mlx_thread.h"
+#include "common/errors.h"
+#include "kernels/quantized_linear.h"
+#include "kernels/thread_pool.h"
+
+namespace ce::addon {
+
+namespace mx = mlx::core;
+
+namespace {
+template <typename T>
+std::vector<T> copy_of(const Napi::Value& v, const char* what) {
+  if (!v.IsTypedArray()) throw_js(v.Env(), codes::kInvalidArgument, std::string("[kernelCheck] ") + what + " must be a typed array");
+  auto a = v.As<Napi::TypedArray>();
+  const auto* p = static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();
+  std::vector<T> out(a.ByteLength() / sizeof(T));
+  std::memcpy(out.data(), p, out.size() * sizeof(T));
+  return out;
+}
+}  // namespace
+
+// kernelCheck(x, w, scales, biases, M, N, K, bits, group, threads) → Promise<{ ours, reference }>
+Napi::Value KernelCheck(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto x = copy_of<float>(info[0], "x");
+  auto w = copy_of<uint32_t>(info[1], "w");
+  auto s = copy_of<float>(info[2], "scales");
+  auto b = copy_of<float>(info[3], "biases");
+  const int M = info[4].As<Napi::Number>().Int32Value(), N = info[5].As<Napi::Number>().Int32Value(),
+            K = info[6].As<Napi::Number>().Int32Value(), bits = info[7].As<Napi::Number>().Int32Value(),
+            group = info[8].As<Napi::Number>().Int32Value(), threads = info[9].As<Napi::Number>().Int32Value();
+  if (M <= 0 || N <= 0 || K <= 0 || K % group != 0 || x.size() != size_t(M) * K || w.size() != size_t(N) * K * bits / 32 ||
+      s.size() != size_t(N) * K / group || b.size() != s.size())
+    throw_js(env, codes::kInvalidArgument, "[kernelCheck] inconsistent shapes");
+  return run_on_mlx_thread(env, [=]() mutable -> ToJs {
+    const int before = kernels::thread_count();
+    kernels::set_thread_count(threads);
+    mx::array xa(x.begin(), {M, K}, mx::float32);
+    mx::array wa(w.begin(), {N, K * bits / 32}, mx::uint32);
+    mx::array sa(s.begin(), {N, K / group}, mx::float32);
+    mx::array ba(b.begin(), {N, K / group}, mx::float32);
+    mx::array ours = kernels::quantized_linear(xa, wa, sa, ba, group, bits);
+    mx::array ref = mx::matmul(xa, mx::transpose(mx::dequantize(wa, sa, ba, group, bits)));
+    mx::eval({ours, ref});
+    kernels::set_thread_count(before);
+    auto o = std::make_shared<std::vector<float>>(ours.data<float>(), ours.data<float>() + ours.size());
+    auto r = std::make_shared<std::vector<float>>(ref.data<float>(), ref.data<float>() + ref.size());
+    return [o, r](Napi::Env env) -> Napi::Value {
+      Napi::Object out = Napi::Object::New(env);
+      auto ta = Napi::Float32Array::New(env, o->size());
+      std::memcpy(ta.Data(), o->data(), o->size() * 4);
+      auto tb = Napi::Float32Array::New(env, r->size());
+      std::memcpy(tb.Data(), r->data(), r->size() * 4);
+      out.Set("ours", ta);
+      out.Set("reference", tb);
+      return out;
+    };
+  });
+}
+
+}  // namespace ce::addon
