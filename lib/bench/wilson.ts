@@ -23,5 +23,6 @@ export function wilson(k: number, n: number, z = Z_95): Proportion {
   const denom = 1 + z2 / n;
   const centre = (p + z2 / (2 * n)) / denom;
   const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return { k, n, rate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // At k = 0 and k = n the bound is exactly 0 or 1; rounding would leave 1e-16 off.
+  return { k, n, rate: p, low: k === 0 ? 0 : Math.max(0, centre - half), high: k === n ? 1 : Math.min(1, centre + half) };
 }

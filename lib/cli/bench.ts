@@ -53,15 +53,17 @@ async function run(args: ReturnType<typeof parseArgs>): Promise<number> {
   });
   const routerChoice = (stringFlag(args, 'router') ?? 'heuristic') as RouterChoice;
   if (routerChoice !== 'heuristic' && routerChoice !== 'probe') throw new Error(`--router must be heuristic or probe, got '${routerChoice}'`);
-  const loaded = await loadRouter(routerChoice, stringFlag(args, 'probe'));
-  if (loaded.skipped) {
-    process.stderr.write(`bench: skipping the probe router: ${loaded.skipped}\n`);
-    return 0;
-  }
+  if (routerChoice === 'probe' && !stringFlag(args, 'probe')) throw new Error('--router probe needs --probe FILE');
   const out = stringFlag(args, 'out') ?? DEFAULT_RESULTS_FILE;
   process.stderr.write(`bench: ${tasks.length} tasks × ${conditions.length} conditions (${conditions.join(', ')}) → ${out}\n`);
 
   const model = await loadWithProgress(stringFlag(args, 'model'));
+  const loaded = await loadRouter(routerChoice, model, stringFlag(args, 'probe'));
+  if (loaded.skipped) {
+    process.stderr.write(`bench: skipping the probe router: ${loaded.skipped}\n`);
+    model.dispose();
+    return 0;
+  }
   const sandbox = await Sandbox.create();
   const source = new GeneratorAnswerSource(model, {
     sandbox,
