@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Cost of the expert loop: (1) inject of a verdict vs re-prefilling the whole context
+// at 1k and 4k tokens; (2) per code block, time in detector + router + expert + inject
+// vs the time the model took to write the block (demo scenario). Table + JSON (--out).
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { loadModel, resolveModelPath, Generator, defaultExperts } = require('../dist/index.js');
+const args = process.argv.slice(2);
+const flag = (k, d) => (args.includes(`--${k}`) ? args[args.indexOf(`--${k}`) + 1] : d);
+
+const model = await loadModel(await resolveModelPath(flag('model', 'default')));
+const verdict = await model.tokenizer.encode('\n<|im_start|>user\nCompiler expert result:\n✗ assert sort([3, 1, 2]) == [1, 2, 3] FAILED (got None)\n⚠ sort() returned None<|im_end|>\n<|im_start|>assistant\n');
+const rows = [];
+for (const ctx of [1024, 4096]) {
+  const base = Array.from({ length: ctx }, (_, i) => 300 + ((i * 7919) % 20000));
+  const s = model.createSession({ contextLength: ctx + verdict.length + 8 });
+  await s.prefill(base);
+  let t = performance.now();
+  await s.inject(verdict);
+  const injectMs = performance.now() - t;
+  s.dispose();
+  const fresh = model.createSession({ contextLength: ctx + verdict.length + 8 });
+  t = performance.now();
+  await fresh.prefill([...base, ...verdict]);
+  const reprefillMs = performance.now() - t;
+  fresh.dispose();
+  rows.push({ context: ctx, injectedTokens: verdict.length, injectMs, reprefillMs, speedup: reprefillMs / injectMs });
+  console.error(`[loop] context ${ctx}: inject ${injectMs.toFixed(0)} ms, re-prefill ${reprefillMs.toFixed(0)} ms`);
+}
+const experts = defaultExperts();
+const gen = new Generator(model, { experts, maxTokens: 120, maxRounds: 1 });
+const result = await gen.generate({
+  prompt: 'Write a Python function sort(lst) that returns a sorted copy of the list.',
+  assistantPrefix: '```python\ndef sort(lst):\n    return lst.sort()\n```\n',
+  tests: ['assert sort([3, 1, 2]) == [1, 2, 3]'],
+});
+await experts.dispose();
+const perToken = result.timings.decodeMs / Math.max(1, result.generatedTokens);
+const blocks = result.blocks.map((b) => ({ ...b, code: undefined, writeMsEstimate: perToken * (model.tokenizer.decode([]).length + b.code.length / 3.5) }));
+console.log('| context | injected tokens | inject ms | re-prefill ms | re-prefill / inject |');
+console.log('| ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) console.log(`| ${r.context} | ${r.injectedTokens} | ${r.injectMs.toFixed(0)} | ${r.reprefillMs.toFixed(0)} | ${r.speedup.toFixed(1)}x |`);
+console.log(`\nper block: expert ${result.blocks.map((b) => b.expertMs.toFixed(0)).join(', ')} ms; inject ${result.blocks.map((b) => b.injectMs.toFixed(0)).join(', ')} ms; decode ${perToken.toFixed(1)} ms/token`);
+const out = flag('out');
+if (out) writeFileSync(out, JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores: cpus().length }, inject: rows, generation: { timings: result.timings, blocks, generatedTokens: result.generatedTokens, msPerToken: perToken } }, null, 2) + '\n');
+model.dispose();
