@@ -39,11 +39,13 @@ const result = await gen.generate({
 });
 await experts.dispose();
 const perToken = result.timings.decodeMs / Math.max(1, result.generatedTokens);
-const blocks = result.blocks.map((b) => ({ ...b, code: undefined, writeMsEstimate: perToken * (model.tokenizer.decode([]).length + b.code.length / 3.5) }));
+const blocks = result.blocks.map(({ code, ...b }) => ({ ...b, codeChars: code.length }));
 console.log('| context | injected tokens | inject ms | re-prefill ms | re-prefill / inject |');
 console.log('| ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) console.log(`| ${r.context} | ${r.injectedTokens} | ${r.injectMs.toFixed(0)} | ${r.reprefillMs.toFixed(0)} | ${r.speedup.toFixed(1)}x |`);
-console.log(`\nper block: expert ${result.blocks.map((b) => b.expertMs.toFixed(0)).join(', ')} ms; inject ${result.blocks.map((b) => b.injectMs.toFixed(0)).join(', ')} ms; decode ${perToken.toFixed(1)} ms/token`);
+console.log('\n| block | status | writing it (decode) ms | expert ms | inject ms | loop / writing |');
+console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
+for (const b of result.blocks) console.log(`| ${b.index + 1} | ${b.status} | ${b.writeMs.toFixed(0)} | ${b.expertMs.toFixed(0)} | ${b.injectMs.toFixed(0)} | ${b.writeMs > 0 ? ((b.expertMs + b.injectMs) / b.writeMs).toFixed(2) : 'given'} |`);
 const out = flag('out');
 if (out) writeFileSync(out, JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores: cpus().length }, inject: rows, generation: { timings: result.timings, blocks, generatedTokens: result.generatedTokens, msPerToken: perToken } }, null, 2) + '\n');
 model.dispose();

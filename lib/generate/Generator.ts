@@ -100,6 +100,7 @@ export class Generator {
       const captureLayers = router.captureLayer !== undefined ? [router.captureLayer] : undefined;
       let lastHidden: Float32Array | undefined;
       const judged = new Map<string, boolean>(); // code → passed
+      let decodeMsAtLastBlock = 0;
 
       loop: for (;;) {
         // Judge every block that closed since the last token.
@@ -148,7 +149,9 @@ export class Generator {
           decoder = tokenizer.createStreamDecoder();
           yield { type: 'injected', text: framed, tokens: ids.length, lengthBefore, lengthAfter: session.length };
           judged.set(block.code.trim(), verdict.ok);
-          blocks.push({ index, language: block.language, code: block.code, status: verdict.status, ok: verdict.ok, round: rounds, expert: verdict.expert, expertMs, injectMs, injectedTokens: ids.length });
+          const writeMs = timings.decodeMs - decodeMsAtLastBlock;
+          decodeMsAtLastBlock = timings.decodeMs;
+          blocks.push({ index, language: block.language, code: block.code, status: verdict.status, ok: verdict.ok, round: rounds, expert: verdict.expert, writeMs, expertMs, injectMs, injectedTokens: ids.length });
           if (verdict.ok) {
             if (o.stopOnPass) {
               finish = 'passed';

@@ -26,6 +26,8 @@ export interface BlockSummary {
   ok: boolean;
   round: number;
   expert: string;
+  /** Decode time since the previous judged block (0 for code given in assistantPrefix). */
+  writeMs: number;
   expertMs: number;
   injectMs: number;
   injectedTokens: number;
