@@ -59,7 +59,7 @@ export interface NativeAddon {
   /** Which CPU kernel the quantized layers use here: `avx2+fma` or `portable`. */
   cpuKernel: string;
   /** Test hook: one quantized linear layer through our kernel and through stock MLX. */
-  kernelCheck(x: Float32Array, w: Uint32Array, scales: Float32Array, biases: Float32Array, M: number, N: number, K: number, bits: number, group: number, threads: number): Promise<{ ours: Float32Array; reference: Float32Array }>;
+  kernelCheck(x: Float32Array, w: Uint32Array, scales: Float32Array, biases: Float32Array, M: number, N: number, K: number, bits: number, group: number, threads: number, halfScales: boolean): Promise<{ ours: Float32Array; reference: Float32Array }>;
   /** Gets (and with an argument, sets) the kernels' thread count. */
   threadCount(n?: number): number;
 }

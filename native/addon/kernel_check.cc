@@ -26,7 +26,7 @@ std::vector<T> copy_of(const Napi::Value& v, const char* what) {
 }
 }  // namespace
 
-// kernelCheck(x, w, scales, biases, M, N, K, bits, group, threads) → Promise<{ ours, reference }>
+// kernelCheck(x, w, scales, biases, M, N, K, bits, group, threads, halfScales) → Promise<{ ours, reference }>
 Napi::Value KernelCheck(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto x = copy_of<float>(info[0], "x");
@@ -36,6 +36,7 @@ Napi::Value KernelCheck(const Napi::CallbackInfo& info) {
   const int M = info[4].As<Napi::Number>().Int32Value(), N = info[5].As<Napi::Number>().Int32Value(),
             K = info[6].As<Napi::Number>().Int32Value(), bits = info[7].As<Napi::Number>().Int32Value(),
             group = info[8].As<Napi::Number>().Int32Value(), threads = info[9].As<Napi::Number>().Int32Value();
+  const bool half = info[10].ToBoolean();
   if (M <= 0 || N <= 0 || K <= 0 || K % group != 0 || x.size() != size_t(M) * K || w.size() != size_t(N) * K * bits / 32 ||
       s.size() != size_t(N) * K / group || b.size() != s.size())
     throw_js(env, codes::kInvalidArgument, "[kernelCheck] inconsistent shapes");
@@ -46,8 +47,13 @@ Napi::Value KernelCheck(const Napi::CallbackInfo& info) {
     mx::array wa(w.begin(), {N, K * bits / 32}, mx::uint32);
     mx::array sa(s.begin(), {N, K / group}, mx::float32);
     mx::array ba(b.begin(), {N, K / group}, mx::float32);
+    if (half) {  // float16 scales, as GGUF conversions store them
+      sa = mx::astype(sa, mx::float16);
+      ba = mx::astype(ba, mx::float16);
+    }
     mx::array ours = kernels::quantized_linear(xa, wa, sa, ba, group, bits);
-    mx::array ref = mx::matmul(xa, mx::transpose(mx::dequantize(wa, sa, ba, group, bits)));
+    mx::array ref = mx::matmul(xa, mx::transpose(mx::dequantize(wa, mx::astype(sa, mx::float32),
+                                                                mx::astype(ba, mx::float32), group, bits)));
     mx::eval({ours, ref});
     kernels::set_thread_count(before);
     auto o = std::make_shared<std::vector<float>>(ours.data<float>(), ours.data<float>() + ours.size());

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/thread_pool.h"
+#include "loader/ggml_quants.h"
 #include "mlx/backend/cpu/encoder.h"
 #include "mlx/primitives.h"
 
@@ -122,11 +123,26 @@ __attribute__((target("avx2,fma"))) void rows_q8_avx2(const float* const* x, con
   for (int r = 0; r < rows; ++r) acc[r] += hsum(total[r]);
 }
 
+__attribute__((target("avx2,fma,f16c"))) void halves_to_floats_f16c(const uint16_t* h, float* f, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(f + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i))));
+  for (; i < n; ++i) f[i] = quant::half_to_float(h[i]);
+}
+
 bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool yes =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
   return yes;
 }
 #endif
+
+void halves_to_floats(const uint16_t* h, float* f, int n) {
+#ifdef CE_X86
+  if (has_avx2()) return halves_to_floats_f16c(h, f, n);
+#endif
+  for (int i = 0; i < n; ++i) f[i] = quant::half_to_float(h[i]);
+}
 
 }  // namespace
 
@@ -137,8 +153,8 @@ const char* cpu_kernel_name() {
   return "portable";
 }
 
-void quantized_linear_cpu(const float* x, const uint32_t* w, const float* scales, const float* biases, float* out,
-                          int M, int N, int K, int group, int bits) {
+void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales, const void* biases, bool half_scales,
+                          float* out, int M, int N, int K, int group, int bits) {
   const int groups = K / group;
   // Per-row activation sums per group (for the bias term) and, for 4-bit, the
   // activations split into even/odd positions to match the nibble order.
@@ -170,6 +186,7 @@ void quantized_linear_cpu(const float* x, const uint32_t* w, const float* scales
     const float* xor_[kRowBlock];
     const float* xs[kRowBlock];
     float acc[kRowBlock];
+    std::vector<float> row_scales(groups), row_biases(groups);
     for (int m0 = 0; m0 < M; m0 += kRowBlock) {
       const int rows = std::min(kRowBlock, M - m0);
       for (int r = 0; r < rows; ++r) {
@@ -183,8 +200,18 @@ void quantized_linear_cpu(const float* x, const uint32_t* w, const float* scales
       }
       for (int n = begin; n < end; ++n) {
         const uint8_t* wn = wb + n * row_bytes;
-        const float* sc = scales + static_cast<size_t>(n) * groups;
-        const float* bi = biases + static_cast<size_t>(n) * groups;
+        const size_t at = static_cast<size_t>(n) * groups;
+        const float* sc;
+        const float* bi;
+        if (half_scales) {
+          halves_to_floats(static_cast<const uint16_t*>(scales) + at, row_scales.data(), groups);
+          halves_to_floats(static_cast<const uint16_t*>(biases) + at, row_biases.data(), groups);
+          sc = row_scales.data();
+          bi = row_biases.data();
+        } else {
+          sc = static_cast<const float*>(scales) + at;
+          bi = static_cast<const float*>(biases) + at;
+        }
         std::memset(acc, 0, sizeof(acc));
 #ifdef CE_X86
         if (has_avx2()) {
@@ -221,9 +248,10 @@ class QuantizedLinear : public mx::UnaryPrimitive {
     encoder.set_input_array(biases);
     encoder.set_output_array(out);
     const int M = x.shape(0), K = x.shape(1), N = w.shape(0);
-    encoder.dispatch([xp = x.data<float>(), wp = w.data<uint32_t>(), sp = scales.data<float>(),
-                      bp = biases.data<float>(), op = out.data<float>(), M, N, K, g = group_, b = bits_]() {
-      quantized_linear_cpu(xp, wp, sp, bp, op, M, N, K, g, b);
+    const bool half = scales.dtype() == mx::float16;
+    encoder.dispatch([xp = x.data<float>(), wp = w.data<uint32_t>(), sp = scales.data<void>(),
+                      bp = biases.data<void>(), half, op = out.data<float>(), M, N, K, g = group_, b = bits_]() {
+      quantized_linear_cpu(xp, wp, sp, bp, half, op, M, N, K, g, b);
     });
   }
 
@@ -253,12 +281,17 @@ bool stock_only() {
 mx::array quantized_linear(const mx::array& x, const mx::array& w, const mx::array& scales, const mx::array& biases,
                            int group, int bits, mx::StreamOrDevice s) {
   const mx::Stream stream = mx::to_stream(s);
-  if (stock_only()) return mx::quantized_matmul(x, w, scales, biases, true, group, bits, "affine", s);
   const int K = x.shape(-1);
-  const bool ours = stream.device == mx::Device::cpu && group == kGroup && (bits == 4 || bits == 8) &&
-                    x.dtype() == mx::float32 && scales.dtype() == mx::float32 && biases.dtype() == mx::float32 &&
-                    w.ndim() == 2 && K % kGroup == 0 && w.shape(1) * 32 / bits == K;
-  if (!ours) return mx::quantized_matmul(x, w, scales, biases, true, group, bits, "affine", s);
+  const bool float_scales = scales.dtype() == biases.dtype() &&
+                            (scales.dtype() == mx::float32 || scales.dtype() == mx::float16);
+  const bool ours = !stock_only() && stream.device == mx::Device::cpu && group == kGroup &&
+                    (bits == 4 || bits == 8) && x.dtype() == mx::float32 && float_scales && w.ndim() == 2 &&
+                    K % kGroup == 0 && w.shape(1) * 32 / bits == K;
+  if (!ours) {
+    // Stock MLX wants scales in the activations' dtype.
+    const auto as_x = [&](const mx::array& a) { return a.dtype() == x.dtype() ? a : mx::astype(a, x.dtype(), s); };
+    return mx::quantized_matmul(x, w, as_x(scales), as_x(biases), true, group, bits, "affine", s);
+  }
   mx::Shape out_shape = x.shape();
   out_shape.back() = w.shape(0);
   const int M = static_cast<int>(x.size() / K);

@@ -20,8 +20,9 @@ mx::array quantized_linear(const mx::array& x, const mx::array& w, const mx::arr
 // Whether the running CPU has the SIMD path (for benchmarks' reports).
 const char* cpu_kernel_name();
 
-// Direct entry for tests and benchmarks: out[M, N] = x[M, K] W^T.
-void quantized_linear_cpu(const float* x, const uint32_t* w, const float* scales, const float* biases,
-                          float* out, int M, int N, int K, int group, int bits);
+// Direct entry: out[M, N] = x[M, K] W^T. Scales and biases are float32, or float16
+// when `half_scales` (what GGUF conversions store: 1 bit per weight less to read).
+void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales, const void* biases,
+                          bool half_scales, float* out, int M, int N, int K, int group, int bits);
 
 }  // namespace ce::kernels

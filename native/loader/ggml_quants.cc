@@ -33,6 +33,29 @@ float half_to_float(uint16_t h) {
   return f;
 }
 
+uint16_t float_to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000u;
+  const int32_t exp = static_cast<int32_t>((x >> 23) & 0xff) - 127 + 15;
+  uint32_t mant = x & 0x7fffffu;
+  if (((x >> 23) & 0xff) == 0xff) return static_cast<uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0));
+  if (exp >= 31) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow → inf
+  if (exp <= 0) {                                                 // subnormal or zero
+    if (exp < -10) return static_cast<uint16_t>(sign);
+    mant |= 0x800000u;
+    const int shift = 14 - exp;
+    uint32_t half = mant >> shift;
+    const uint32_t rest = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
+    if (rest > mid || (rest == mid && (half & 1u))) ++half;
+    return static_cast<uint16_t>(sign | half);
+  }
+  uint32_t half = (static_cast<uint32_t>(exp) << 10) | (mant >> 13);
+  const uint32_t rest = mant & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;  // round to nearest even
+  return static_cast<uint16_t>(sign | half);
+}
+
 float bf16_to_float(uint16_t h) {
   uint32_t bits = static_cast<uint32_t>(h) << 16;
   float f;
@@ -234,7 +257,7 @@ std::optional<AffineShape> affine_shape(int type) {
 }
 
 void to_affine(int type, const uint8_t* src, int64_t rows, int64_t cols,
-               uint32_t* packed, float* scales, float* biases) {
+               uint32_t* packed, uint16_t* scales, uint16_t* biases) {
   const BlockLayout layout = *block_layout(type);
   const AffineShape shape = *affine_shape(type);
   const int per_word = 32 / shape.bits;
@@ -245,8 +268,8 @@ void to_affine(int type, const uint8_t* src, int64_t rows, int64_t cols,
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t* row = src + r * blocks_per_row * layout.bytes;
     uint32_t* out = packed + r * (cols / per_word);
-    float* s = scales + r * (cols / kGroup);
-    float* bi = biases + r * (cols / kGroup);
+    uint16_t* s = scales + r * (cols / kGroup);
+    uint16_t* bi = biases + r * (cols / kGroup);
     for (int64_t blk = 0; blk < blocks_per_row; ++blk) {
       const uint8_t* b = row + blk * layout.bytes;
       if (!decode_block(type, b, code, bscale, bbias)) {  // Q6_K
@@ -255,8 +278,8 @@ void to_affine(int type, const uint8_t* src, int64_t rows, int64_t cols,
           requantize8(values + g * kGroup, code + g * kGroup, bscale[g], bbias[g]);
       }
       for (int g = 0; g < groups_per_block; ++g) {
-        s[blk * groups_per_block + g] = bscale[g];
-        bi[blk * groups_per_block + g] = bbias[g];
+        s[blk * groups_per_block + g] = float_to_half(bscale[g]);
+        bi[blk * groups_per_block + g] = float_to_half(bbias[g]);
       }
       uint32_t* words = out + blk * (layout.elements / per_word);
       for (int w = 0; w < layout.elements / per_word; ++w) {

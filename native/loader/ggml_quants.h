@@ -33,16 +33,19 @@ struct AffineShape {
 std::optional<AffineShape> affine_shape(int type);
 
 // Converts `rows` rows of `cols` values. Output buffers are caller-allocated:
-// packed: rows * cols * bits / 32 words; scales, biases: rows * cols / group.
+// packed: rows * cols * bits / 32 words; scales, biases: rows * cols / group, as
+// float16 (exact for Q4_0/Q4_1/Q5_x/Q8_0, whose scales are f16 already; K-quant
+// products sub-scale * super-scale round to f16, a relative error below 2^-11).
 // Exact for every type except Q6_K, whose 16-value sub-blocks are re-quantized to
 // 8 bits per 32 values (error below 1/8 of the original 6-bit step).
 void to_affine(int type, const uint8_t* src, int64_t rows, int64_t cols,
-               uint32_t* packed, float* scales, float* biases);
+               uint32_t* packed, uint16_t* scales, uint16_t* biases);
 
 // Dense types (F32, F16, BF16) to float32.
 void dense_to_f32(int type, const uint8_t* src, int64_t n, float* out);
 
 float half_to_float(uint16_t h);
 float bf16_to_float(uint16_t h);
+uint16_t float_to_half(float f);
 
 }  // namespace ce::quant

@@ -69,8 +69,9 @@ mx::array Linear::apply(const mx::array& x) const {
 
 mx::array Linear::rows(const mx::array& ids) const {
   if (!quantized()) return mx::take(weight, ids, 0);
-  return mx::dequantize(mx::take(weight, ids, 0), mx::take(*scales, ids, 0),
-                        mx::take(*biases, ids, 0), group, bits);
+  // Scales may be float16 (GGUF conversions): dequantize in float32.
+  return mx::dequantize(mx::take(weight, ids, 0), mx::astype(mx::take(*scales, ids, 0), mx::float32),
+                        mx::astype(mx::take(*biases, ids, 0), mx::float32), group, bits);
 }
 
 TensorStore::TensorStore(std::vector<TensorSpec> specs, std::optional<MlxQuantization> mlx_quant)
@@ -166,14 +167,14 @@ Linear TensorStore::linear(const std::string& name) {
     if (const auto affine = quant::affine_shape(type)) {
       std::vector<uint8_t> raw = read(w);
       uint32_t* packed = alloc<uint32_t>(n * affine->bits / 32);
-      float* scales = alloc<float>(n / affine->group);
-      float* biases = alloc<float>(n / affine->group);
+      uint16_t* scales = alloc<uint16_t>(n / affine->group);
+      uint16_t* biases = alloc<uint16_t>(n / affine->group);
       quant::to_affine(type, raw.data(), rows, cols, packed, scales, biases);
       lin.bits = affine->bits;
       lin.group = affine->group;
       lin.weight = adopt(packed, {static_cast<int>(rows), static_cast<int>(cols * affine->bits / 32)}, mx::uint32);
-      lin.scales = adopt(scales, {static_cast<int>(rows), static_cast<int>(cols / affine->group)}, mx::float32);
-      lin.biases = adopt(biases, {static_cast<int>(rows), static_cast<int>(cols / affine->group)}, mx::float32);
+      lin.scales = adopt(scales, {static_cast<int>(rows), static_cast<int>(cols / affine->group)}, mx::float16);
+      lin.biases = adopt(biases, {static_cast<int>(rows), static_cast<int>(cols / affine->group)}, mx::float16);
     } else {
       lin.weight = dense(name + ".weight");
     }

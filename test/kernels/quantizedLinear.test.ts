@@ -31,10 +31,10 @@ const cases: [number, number, number, number, number][] = [
 ];
 
 for (const [M, N, K, bits, group] of cases) {
-  for (const threads of [1, 2, 3]) {
-    t.test(`M=${M} N=${N} K=${K} ${bits}-bit group ${group}, ${threads} thread(s)`, async (t) => {
+  for (const [threads, half] of [[1, false], [2, false], [3, false], [2, true]] as const) {
+    t.test(`M=${M} N=${N} K=${K} ${bits}-bit group ${group}, ${threads} thread(s), ${half ? 'f16' : 'f32'} scales`, async (t) => {
       const { x, w, scales, biases } = inputs(M, N, K, bits, group, M * 1000 + N + K + bits);
-      const { ours, reference } = await native().kernelCheck(x, w, scales, biases, M, N, K, bits, group, threads);
+      const { ours, reference } = await native().kernelCheck(x, w, scales, biases, M, N, K, bits, group, threads, half);
       t.equal(ours.length, M * N);
       let worst = 0, scale = 0;
       for (let i = 0; i < ours.length; i++) {
