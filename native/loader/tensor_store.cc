@@ -10,6 +10,7 @@
 
 #include "common/errors.h"
 #include "kernels/quantized_linear.h"
+#include "kernels/thread_pool.h"
 #include "loader/ggml_quants.h"
 
 namespace ce {
@@ -169,7 +170,13 @@ Linear TensorStore::linear(const std::string& name) {
       uint32_t* packed = alloc<uint32_t>(n * affine->bits / 32);
       uint16_t* scales = alloc<uint16_t>(n / affine->group);
       uint16_t* biases = alloc<uint16_t>(n / affine->group);
-      quant::to_affine(type, raw.data(), rows, cols, packed, scales, biases);
+      // Conversion is CPU-bound (K-quant unpacking): split the rows over the kernels' threads.
+      const size_t src_row = static_cast<size_t>(cols / layout->elements) * layout->bytes;
+      const size_t words_row = static_cast<size_t>(cols) * affine->bits / 32, groups_row = cols / affine->group;
+      kernels::parallel_for(static_cast<int>(rows), [&](int r0, int r1) {
+        quant::to_affine(type, raw.data() + r0 * src_row, r1 - r0, cols, packed + r0 * words_row,
+                         scales + r0 * groups_row, biases + r0 * groups_row);
+      });
       lin.bits = affine->bits;
       lin.group = affine->group;
       lin.weight = adopt(packed, {static_cast<int>(rows), static_cast<int>(cols * affine->bits / 32)}, mx::uint32);
