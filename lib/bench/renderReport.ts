@@ -72,5 +72,5 @@ export function renderReport(records: readonly BenchRecord[], options: ReportOpt
     out.push(`Final block: ${r.final.status}, ${r.final.testsPassed}/${r.final.testsTotal} hidden tests; finish: ${r.finish}; expert calls: ${r.expertCalls}.`, '');
     out.push('<details><summary>transcript</summary>', '', '`````text', r.transcript, '`````', '', '</details>', '');
   }
-  return out.join('\n');
+  return `${out.join('\n').trimEnd()}\n`;
 }
