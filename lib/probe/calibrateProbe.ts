@@ -26,6 +26,8 @@ export interface CalibrateOptions extends LogisticRegressionOptions {
   layers?: readonly number[];
   /** Called after each layer. */
   onLayer?: (done: number, total: number) => void;
+  /** Also run the leave-one-frame-out check at the chosen layer (one fit per frame). Defaults to true. */
+  frameTransfer?: boolean;
 }
 
 /** Running code that was only being explained costs more than missing a run: favour precision. */
@@ -56,6 +58,21 @@ export interface HeldOutDecision {
   combined: boolean;
 }
 
+/**
+ * How a probe trained without one framing (template) does on that framing: the
+ * calibration set is templated, so a random split shares templates between train and
+ * held-out; this is the harder question of generalising to an unseen way of writing.
+ */
+export interface FrameTransfer {
+  frame: string;
+  /** Contexts of this frame (both splits) and how many should run. */
+  count: number;
+  positives: number;
+  /** Share decided right at the chosen threshold. */
+  accuracy: number;
+  meanScore: number;
+}
+
 /** Everything calibration found. */
 export interface CalibrationResult {
   layers: LayerResult[];
@@ -67,6 +84,8 @@ export interface CalibrationResult {
   /** Held-out precision/recall of each router. */
   heldOut: { heuristic: BinaryMetrics; probe: BinaryMetrics; combined: BinaryMetrics };
   decisions: HeldOutDecision[];
+  /** Leave-one-frame-out at the chosen layer; empty when disabled. */
+  frameTransfer: FrameTransfer[];
   counts: { train: number; heldOut: number; trainPositive: number; heldOutPositive: number };
 }
 
@@ -156,6 +175,7 @@ export function calibrateProbe(
       combined: combined.route({ block, hidden: testRows[j] }).run,
     };
   });
+  const frameTransfer = options.frameTransfer === false ? [] : leaveOneFrameOut(features, contexts, best.layer, threshold, options);
   return {
     layers: results,
     bestLayer: best.layer,
@@ -168,6 +188,29 @@ export function calibrateProbe(
       combined: decisionMetrics(decisions.map((d) => d.combined), yTest, threshold),
     },
     decisions,
+    frameTransfer,
     counts: { train: train.length, heldOut: test.length, trainPositive: yTrain.filter(Boolean).length, heldOutPositive: yTest.filter(Boolean).length },
   };
+}
+
+/** For each frame: train on the training split's other frames, score every context of that frame. */
+function leaveOneFrameOut(features: FeatureSet, contexts: readonly CalibrationContext[], layer: number, threshold: number, options: LogisticRegressionOptions): FrameTransfer[] {
+  const frames = [...new Set(contexts.map((c) => c.frame))];
+  return frames.flatMap((frame) => {
+    const train = contexts.flatMap((c, i) => (c.heldOut || c.frame === frame ? [] : [i]));
+    const test = contexts.flatMap((c, i) => (c.frame === frame ? [i] : []));
+    // Without this frame one class may be gone: nothing to learn, so no entry.
+    const labels = new Set(train.map((i) => contexts[i].label));
+    if (labels.size < 2) return [];
+    const m = trainLogisticRegression(features.layer(layer, train), train.map((i) => contexts[i].label), options);
+    const scores = features.layer(layer, test).map((x) => predictLogistic(m, x));
+    const right = scores.filter((p, j) => p >= threshold === contexts[test[j]].label).length;
+    return [{
+      frame,
+      count: test.length,
+      positives: test.filter((i) => contexts[i].label).length,
+      accuracy: right / test.length,
+      meanScore: scores.reduce((a, b) => a + b, 0) / test.length,
+    }];
+  });
 }

@@ -26,7 +26,7 @@ export function renderProbeReport(r: CalibrationResult, info: ReportInfo): strin
     `Model id \`${info.modelId}\`. Calibrated ${r.probe.createdAt}.`,
     '',
     `Contexts: ${r.counts.train} for training (${r.counts.trainPositive} positive), ${r.counts.heldOut} held out (${r.counts.heldOutPositive} positive). ` +
-      `Feature collection ${info.collectSeconds.toFixed(0)} s, training ${info.trainSeconds.toFixed(1)} s.`,
+      `${info.collectSeconds > 0 ? `Feature collection ${info.collectSeconds.toFixed(0)} s` : 'Features read from the cache'}, training ${info.trainSeconds.toFixed(1)} s.`,
     '',
     `**Chosen layer: ${r.bestLayer}** (best cross-validated AUROC, ties broken by log-loss). ` +
       `CV AUROC ${f3(best.cvAuroc)}, held-out AUROC ${f3(best.heldOutAuroc)}. ` +
@@ -55,6 +55,19 @@ export function renderProbeReport(r: CalibrationResult, info: ReportInfo): strin
     ...r.layers.map((l) => `| ${l.layer === r.bestLayer ? `**${l.layer}**` : l.layer} | ${f3(l.cvAuroc)} | ${f3(l.cvAccuracy)} | ${f3(l.cvF1)} | ${f3(l.cvLogLoss)} | ${f3(l.heldOutAuroc)} | ${f3(l.heldOutAccuracy)} | ${f3(l.heldOutF1)} |`),
     '',
   );
+  if (r.frameTransfer.length) {
+    lines.push(
+      '## Unseen framings (leave one frame out)',
+      '',
+      `The split above shares templates between training and held-out contexts. Here the layer-${r.bestLayer} probe is trained without one framing ` +
+        'and scored on every context of it, at the same threshold: a harder test of whether it learned intent or templates.',
+      '',
+      '| frame | contexts | should run | accuracy | mean score |',
+      '|---|---|---|---|---|',
+      ...r.frameTransfer.map((f) => `| ${f.frame} | ${f.count} | ${f.positives} | ${f3(f.accuracy)} | ${f3(f.meanScore)} |`),
+      '',
+    );
+  }
   const wrong = r.decisions.filter((d) => d.combined !== d.label);
   lines.push('## Held-out errors of the combined router', '');
   if (wrong.length === 0) lines.push('None.', '');

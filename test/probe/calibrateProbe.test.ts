@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { calibrateProbe, FeatureCache, FeatureSet, RoutingProbe, renderAurocChart, renderProbeReport, type CalibrationContext } from '../../lib/probe';
-import { rng } from './rng';
+import { rng } from './fixtures/rng';
 
 // Synthetic features: 3 layers of width 8; only layer 2 carries the label (on feature 3).
 const N = 120;
@@ -13,7 +13,7 @@ const r = rng(11);
 const contexts: CalibrationContext[] = Array.from({ length: N }, (_, i) => ({
   id: `c/${i}`,
   label: i % 3 === 0,
-  frame: 'answer',
+  frame: i % 2 ? 'answer' : 'shell',
   heldOut: i % 4 === 1,
   user: `question ${i}`,
   assistant: i % 2 ? `Here:\n\n\`\`\`python\nprint(${i})\n\`\`\`\n` : `Run:\n\n\`\`\`bash\nls\n\`\`\``,
@@ -36,6 +36,7 @@ t.test('picks the layer that carries the signal and reports every router', async
   t.ok(result.layers[0].heldOutAuroc < 0.8, 'a noise layer ranks near chance');
   t.match(result.counts, { train: 90, heldOut: 30 });
   t.equal(result.decisions.length, 30);
+  t.same(result.frameTransfer.map((f) => f.frame).sort(), ['answer', 'shell'], 'one entry per frame');
   // Bash blocks never pass the gate, so combined recall counts only tagged-python positives.
   t.ok(result.heldOut.combined.recall <= result.heldOut.probe.recall);
   t.equal(result.probe.layer, 2);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { auroc, crossValidate, predictLogistic, stratifiedFolds, trainLogisticRegression } from '../../lib/probe';
-import { rng, separable } from './rng';
+import { rng, separable } from './fixtures/rng';
 
 const D = 32;
 const r = rng(7);
@@ -26,8 +26,8 @@ t.test('recovers the separating direction of a separable dataset', async (t) => 
   const train = separable(1, 400, direction, scale);
   const test = separable(2, 400, direction, scale);
   const m = trainLogisticRegression(train.x, train.y);
-  // In standardised space the true direction is direction_j * (scale_j / scale_j) up to the
-  // per-feature std of z·scale, which is ≈ scale_j: compare w with direction there.
+  // Standardising x = z·scale + shift gives back ≈ z, so the learned weights (which live in
+  // standardised space) should point along the true direction.
   t.ok(cosine(m.weights, direction) > 0.95, `cosine ${cosine(m.weights, direction).toFixed(3)}`);
   const scores = test.x.map((x) => predictLogistic(m, x));
   t.ok(auroc(scores, test.y) > 0.995, `held-out AUROC ${auroc(scores, test.y)}`);
