@@ -1,8 +1,9 @@
 import t from 'tap';
 import {
-  echoesVerdict, extractCodeBlocks, formatProportion, hasLoop, judgeCoherence, parseConditions, parseShard, pickBlocks,
+  echoesVerdict, extractCodeBlocks, formatProportion, hasLoop, judgeCoherence, loadRouter, parseConditions, parseShard, pickBlocks,
   renderChart, renderReport, selectTasks, summarizeByApproach, validateTask, wilson, type BenchRecord, type BenchTask,
 } from '../../lib/bench';
+import type { Model } from '../../lib/runtime/Model';
 
 t.test('wilson: known 95% intervals', async (t) => {
   const close = (a: number, b: number) => Math.abs(a - b) < 5e-4;
@@ -89,4 +90,12 @@ t.test('report: table in condition order, breakdowns, regressions with transcrip
   t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   t.match(svg, /A &lt;title&gt;/);
   t.equal((svg.match(/<svg/g) ?? []).length, (svg.match(/<\/svg>/g) ?? []).length);
+});
+
+t.test('router hook: heuristic by default, the probe path handed to RoutingProbe.load', async (t) => {
+  const model = { info: { id: 'm', name: 'm', hiddenSize: 8 } } as unknown as Model;
+  t.same(await loadRouter('heuristic', model), {});
+  t.match(await loadRouter('probe', model), { skipped: /needs --probe FILE/ });
+  // lib/probe is present in this tree: the path reaches RoutingProbe.load, which reads it.
+  await t.rejects(loadRouter('probe', model, '/nonexistent/probe.json'), /ENOENT|no such file/);
 });
