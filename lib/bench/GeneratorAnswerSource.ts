@@ -24,6 +24,11 @@ export interface GeneratorAnswerSourceOptions {
   maxRounds?: number;
 }
 
+/**
+ * Answers with the real model: greedy decoding, the condition's experts (built on first
+ * use, one registry per condition), and the task's examples as caller tests for
+ * `expert+examples`. Turns and verdicts are collected from the generator's events.
+ */
 export class GeneratorAnswerSource implements AnswerSource {
   private readonly registries = new Map<BenchCondition, ExpertRegistry | undefined>();
 

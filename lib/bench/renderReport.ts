@@ -15,6 +15,7 @@ export interface ReportOptions {
   maxRegressions?: number;
 }
 
+/** Regressions listed in a report: each carries a whole transcript, so a few suffice. */
 export const DEFAULT_MAX_REGRESSIONS = 5;
 
 /** `83% (5/6, 44–97)`: rate, counts and the 95% Wilson interval; `n/a` when n is 0. */
