@@ -1,5 +1,6 @@
 /** The learned routing probe: calibration data, feature collection, training, and the Router. */
 export { RoutingProbe } from './RoutingProbe';
+export { defaultRoutingProbe } from './defaultRoutingProbe';
 export type { ProbeModelIdentity, RoutingProbeOptions } from './RoutingProbe';
 export { ProbeModelMismatchError, ProbeFormatError } from './errors';
 export { PROBE_FORMAT, PROBE_FORMAT_VERSION, parseProbeFile } from './ProbeFile';
