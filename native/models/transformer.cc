@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/errors.h"
+#include "kernels/attention.h"
 
 namespace ce {
 
@@ -121,11 +122,8 @@ mx::array Transformer::attention(const Block& b, const mx::array& x, KVCache& ca
   const mx::Shape lo = {0, 0, start, 0}, hi = {1, c.num_kv_heads, start + L, c.head_dim};
   cache.keys[layer] = mx::slice_update(cache.keys[layer], k, lo, hi);
   cache.values[layer] = mx::slice_update(cache.values[layer], v, lo, hi);
-  const mx::Shape kv_end = {1, c.num_kv_heads, start + L, c.head_dim};
-  mx::array keys = mx::slice(cache.keys[layer], {0, 0, 0, 0}, kv_end);
-  mx::array values = mx::slice(cache.values[layer], {0, 0, 0, 0}, kv_end);
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-  mx::array out = mx::fast::scaled_dot_product_attention(q, keys, values, scale, L > 1 ? "causal" : "");
+  mx::array out = kernels::cached_attention(q, cache.keys[layer], cache.values[layer], start, scale);
   out = mx::reshape(mx::transpose(out, {0, 2, 1, 3}), {1, L, c.num_heads * c.head_dim});
   return b.o.apply(out);
 }
