@@ -1,4 +1,6 @@
 import { defaultExperts } from '../generate/defaultExperts';
+import { defaultRoutingProbe } from '../probe/defaultRoutingProbe';
+import { RoutingProbe } from '../probe/RoutingProbe';
 import { Generator } from '../generate/Generator';
 import type { CodeLanguage } from '../detect/inferLanguage';
 import { intFlag, parseArgs, stringFlag } from './args';
@@ -7,11 +9,12 @@ import { renderEvents } from './renderEvents';
 
 export const RUN_USAGE = `usage: compiler-expert run "prompt" [--model NAME|PATH] [--max-tokens N] [--max-rounds N]
                           [--no-expert] [--json] [--system TEXT] [--lang python|javascript|typescript]
-                          [--test "assert f(1) == 2" ...] [--temperature T] [--seed N]`;
+                          [--test "assert f(1) == 2" ...] [--temperature T] [--seed N]
+                          [--probe default|FILE]   (learned router instead of the heuristic one)`;
 
 /** `run "prompt"`: streams the answer with the expert's verdicts. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['model', 'max-tokens', 'max-rounds', 'system', 'lang', 'test', 'temperature', 'seed', 'prefix']);
+  const args = parseArgs(argv, ['model', 'max-tokens', 'max-rounds', 'system', 'lang', 'test', 'temperature', 'seed', 'prefix', 'probe']);
   const prompt = args.positional.join(' ').trim();
   if (!prompt) {
     process.stderr.write(`${RUN_USAGE}\n`);
@@ -24,8 +27,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const experts = expert ? defaultExperts() : undefined;
   try {
     const temperature = Number(stringFlag(args, 'temperature') ?? 0);
+    const probe = stringFlag(args, 'probe');
+    const router = probe === undefined ? undefined : probe === 'default' ? defaultRoutingProbe(model) : await RoutingProbe.load(probe, model);
     const generator = new Generator(model, {
       experts,
+      router,
       maxTokens: intFlag(args, 'max-tokens', 512),
       maxRounds: intFlag(args, 'max-rounds', 3),
       sampling: { temperature, seed: args.flags.has('seed') ? intFlag(args, 'seed', 0) : undefined },
