@@ -63,6 +63,15 @@ export function renderReport(records: readonly BenchRecord[], options: ReportOpt
   breakdown('Semantically correct (pass@1) per kind', TASK_KINDS, (r) => r.kind);
   breakdown('Semantically correct (pass@1) per language', ['python', 'javascript', 'typescript'], (r) => r.language);
 
+  // Which rule an incoherent answer broke tells a loop from an echo from a budget cut.
+  const rules = ['stopped', 'noLoop', 'noEcho', 'finalCode'] as const;
+  out.push('## Coherence: answers failing each rule', '', '| Approach | not stopped | loop | echo | no final code |', '|---|---|---|---|---|');
+  for (const s of summaries) {
+    const group = records.filter((r) => approachOf(r) === s.label);
+    out.push(`| ${s.label} | ${rules.map((rule) => `${group.filter((r) => !r.coherence[rule]).length}/${group.length}`).join(' | ')} |`);
+  }
+  out.push('');
+
   const broken = records
     .filter((r) => r.brokenByFeedback)
     .sort((a, b) => a.final.testsPassed / Math.max(1, a.final.testsTotal) - b.final.testsPassed / Math.max(1, b.final.testsTotal));

@@ -83,6 +83,7 @@ t.test('report: table in condition order, breakdowns, regressions with transcrip
   t.match(rows[1], /^\| expert \| 100% \(2\/2, 34–100\) \| 50% \(1\/2/);
   t.match(rows[2], /^\| expert \(probe\) \| /);
   t.match(md, /## Semantically correct \(pass@1\) per kind/);
+  t.match(md, /\| model-only \| 0\/2 \| 0\/2 \| 0\/2 \| 0\/2 \|/);
   t.match(md, /### b — expert\n/);
   t.match(md, /`````text\n```python\ndef f\(\): pass\n```\nverdict\n`````/);
   t.match(md, /!\[metrics per approach\]\(report\.svg\)/);
