@@ -130,6 +130,64 @@ __attribute__((target("avx2,fma,f16c"))) void halves_to_floats_f16c(const uint16
   for (; i < n; ++i) f[i] = quant::half_to_float(h[i]);
 }
 
+// One group of 32 codes dotted with its activations (4-bit: even/odd halves).
+__attribute__((target("avx2,fma"), always_inline)) inline __m256 q4_group_dot(const uint8_t* w, const float* e,
+                                                                                const float* o) {
+  const __m128i mask = _mm_set1_epi8(0x0f);
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
+  const __m128i lo = _mm_and_si128(bytes, mask);
+  const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask);
+  __m256 d = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo)), _mm256_loadu_ps(e));
+  d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8))), _mm256_loadu_ps(e + 8), d);
+  d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi)), _mm256_loadu_ps(o), d);
+  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8))), _mm256_loadu_ps(o + 8), d);
+}
+
+__attribute__((target("avx2,fma"), always_inline)) inline __m256 q8_group_dot(const uint8_t* b, const float* v) {
+  __m256 d = _mm256_setzero_ps();
+  for (int k = 0; k < 4; ++k) {
+    const __m128i c = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 8 * k));
+    d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(c)), _mm256_loadu_ps(v + 8 * k), d);
+  }
+  return d;
+}
+
+// Decode (one row of activations) is the hot path: a dedicated loop keeps its
+// accumulators in registers and runs two groups per iteration for more ILP.
+__attribute__((target("avx2,fma"))) float row_q4_avx2(const float* xe, const float* xo, const float* xs,
+                                                       const uint8_t* w, const float* sc, const float* bi, int groups) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  float bias = 0;
+  int g = 0;
+  for (; g + 2 <= groups; g += 2) {
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g]), q4_group_dot(w + g * 16, xe + g * 16, xo + g * 16), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g + 1]), q4_group_dot(w + (g + 1) * 16, xe + (g + 1) * 16, xo + (g + 1) * 16), acc1);
+    bias += bi[g] * xs[g] + bi[g + 1] * xs[g + 1];
+  }
+  for (; g < groups; ++g) {
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g]), q4_group_dot(w + g * 16, xe + g * 16, xo + g * 16), acc0);
+    bias += bi[g] * xs[g];
+  }
+  return hsum(_mm256_add_ps(acc0, acc1)) + bias;
+}
+
+__attribute__((target("avx2,fma"))) float row_q8_avx2(const float* x, const float* xs, const uint8_t* w,
+                                                       const float* sc, const float* bi, int groups) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  float bias = 0;
+  int g = 0;
+  for (; g + 2 <= groups; g += 2) {
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g]), q8_group_dot(w + g * 32, x + g * 32), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g + 1]), q8_group_dot(w + (g + 1) * 32, x + (g + 1) * 32), acc1);
+    bias += bi[g] * xs[g] + bi[g + 1] * xs[g + 1];
+  }
+  for (; g < groups; ++g) {
+    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g]), q8_group_dot(w + g * 32, x + g * 32), acc0);
+    bias += bi[g] * xs[g];
+  }
+  return hsum(_mm256_add_ps(acc0, acc1)) + bias;
+}
+
 bool has_avx2() {
   static const bool yes =
       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
@@ -215,7 +273,9 @@ void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales,
         std::memset(acc, 0, sizeof(acc));
 #ifdef CE_X86
         if (has_avx2()) {
-          if (bits == 4) rows_q4_avx2(xer, xor_, xs, rows, wn, sc, bi, groups, acc);
+          if (rows == 1) acc[0] = bits == 4 ? row_q4_avx2(xer[0], xor_[0], xs[0], wn, sc, bi, groups)
+                                            : row_q8_avx2(xr[0], xs[0], wn, sc, bi, groups);
+          else if (bits == 4) rows_q4_avx2(xer, xor_, xs, rows, wn, sc, bi, groups, acc);
           else rows_q8_avx2(xr, xs, rows, wn, sc, bi, groups, acc);
         } else
 #endif
