@@ -92,6 +92,27 @@ t.test('generator with the compiler expert', async (t) => {
     t.equal(events.at(-1)?.type, 'done', 'generation finished');
   });
 
+  t.test('many short generations (with aborts) leave RSS flat', async (t) => {
+    const gen = new Generator(model, { expert: false, maxTokens: 3 });
+    const once = async (i: number) => {
+      if (i % 3 === 2) {
+        const ac = new AbortController();
+        ac.abort();
+        await t.rejects(gen.generate({ prompt: `Say ${i}.` }, { signal: ac.signal }), AbortError);
+      } else {
+        await gen.generate({ prompt: `Say ${i}.` });
+      }
+    };
+    for (let i = 0; i < 20; i++) await once(i);
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    for (let i = 0; i < 80; i++) await once(i);
+    global.gc?.();
+    const grown = (process.memoryUsage().rss - before) / 2 ** 20;
+    t.comment(`RSS change over 80 generations: ${grown.toFixed(1)} MiB`);
+    t.ok(grown < 16, 'RSS grew less than 16 MiB');
+  });
+
   t.test('two generations at once do not interfere', async (t) => {
     const gen = new Generator(model, { expert: false, maxTokens: 16 });
     const a = { prompt: 'Name a color.' }, b = { prompt: 'Name an animal.' };
