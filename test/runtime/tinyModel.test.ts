@@ -17,6 +17,9 @@ const argmax = (a: ArrayLike<number>) => {
   return best;
 };
 const scale = (a: ArrayLike<number>) => Math.max(...Array.from(a, Math.abs));
+// Same computation by two paths (one-row decode kernel vs the multi-row kernel, or a
+// different chunking): equal up to float32 summation order, relative to the values' size.
+const close = (a: ArrayLike<number>, b: ArrayLike<number>) => maxAbsDiff(a, b) <= 1e-5 * Math.max(10, scale(b));
 
 for (const config of [TINY_LLAMA, TINY_QWEN2]) {
   t.test(`tiny ${config.arch}`, async (t) => {
@@ -77,8 +80,8 @@ for (const config of [TINY_LLAMA, TINY_QWEN2]) {
       const { token, hidden } = await s.step({ captureLayers: [config.layers, 1] });
       t.equal(hidden?.length, 2);
       const again = await s.hiddenStates([config.layers, 1], [s.length - 1]);
-      t.ok(maxAbsDiff(hidden![0], again[0][0]) < 1e-4, 'last layer');
-      t.ok(maxAbsDiff(hidden![1], again[1][0]) < 1e-4, 'layer 1');
+      t.ok(close(hidden![0], again[0][0]), 'last layer');
+      t.ok(close(hidden![1], again[1][0]), 'layer 1');
       t.equal(s.tokens[s.length - 1], token);
       s.dispose();
     });
@@ -93,7 +96,7 @@ for (const config of [TINY_LLAMA, TINY_QWEN2]) {
       t.equal(a.length, before + injected.length, 'length grew by exactly the injected tokens');
       const b = model.createSession();
       await b.prefill(a.tokens);
-      t.ok(maxAbsDiff(await a.logits(), await b.logits()) < 1e-4, 'same logits');
+      t.ok(close(await a.logits(), await b.logits()), 'same logits');
       const ta: number[] = [], tb: number[] = [];
       for (let i = 0; i < 6; i++) {
         ta.push((await a.step()).token);
@@ -118,7 +121,7 @@ for (const config of [TINY_LLAMA, TINY_QWEN2]) {
       })();
       await s.rewind(4);
       t.equal(s.length, prompt.length + 2);
-      t.ok(maxAbsDiff(await s.logits(), logitsAfter2) < 1e-4, 'logits after rewind equal a fresh run');
+      t.ok(close(await s.logits(), logitsAfter2), 'logits after rewind equal a fresh run');
       const again: number[] = [];
       for (let i = 0; i < 4; i++) again.push((await s.step()).token);
       t.same(again, first.slice(2), 'same tokens');
