@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelFormatError, ModelNotFoundError, UnsupportedModelError, fromNative } from '../errors';
 import { findArchitecture, type Architecture } from './architectures';
@@ -13,6 +13,7 @@ import { ChatTemplate } from './ChatTemplate';
 import { readGguf, type GgufFile } from './gguf/GgufFile';
 import { Model, type ModelInfo } from './Model';
 import { native, type NativeModelConfig, type TensorSpec } from './native';
+import { openModelFile } from './openModelFile';
 import { readJson, readSafetensorsFolder } from './safetensors';
 import { Tokenizer } from './tokenizer/Tokenizer';
 
@@ -78,7 +79,7 @@ async function prepareGguf(file: string, progress: LoadModelOptions['onProgress'
 }
 
 async function headerBytes(file: string): Promise<Buffer> {
-  const fh = await open(file, 'r');
+  const fh = await openModelFile(file);
   try {
     const buf = Buffer.alloc(1 << 20);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);

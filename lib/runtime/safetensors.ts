@@ -4,10 +4,11 @@
  * and validated here; the native loader reads the tensor bytes.
  */
 import { existsSync } from 'node:fs';
-import { open, readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelFormatError, ModelNotFoundError, UnsupportedModelError } from '../errors';
 import type { TensorSpec } from './native';
+import { openModelFile } from './openModelFile';
 
 const DTYPES = new Set(['F32', 'F16', 'BF16', 'U32']);
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, U32: 4, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1 };
@@ -30,12 +31,7 @@ export async function readJson(file: string): Promise<Record<string, unknown>> {
 
 /** Tensor specs of one .safetensors file, under their original names. */
 export async function readSafetensorsHeader(file: string): Promise<TensorSpec[]> {
-  let fh;
-  try {
-    fh = await open(file, 'r');
-  } catch (err) {
-    throw new ModelNotFoundError(file, (err as NodeJS.ErrnoException).code);
-  }
+  const fh = await openModelFile(file);
   try {
     const { size } = await fh.stat();
     const lenBuf = Buffer.alloc(8);

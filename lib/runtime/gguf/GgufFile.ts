@@ -3,8 +3,8 @@
  * code touches the file (a truncated or random file gives a ModelFormatError).
  * Only the header is read; tensor data stays on disk for the native loader.
  */
-import { open } from 'node:fs/promises';
-import { ModelFormatError, ModelNotFoundError, UnsupportedModelError } from '../../errors';
+import { ModelFormatError, UnsupportedModelError } from '../../errors';
+import { openModelFile } from '../openModelFile';
 import { GGML_TYPES, GGML_TYPE_NAMES } from './ggmlTypes';
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[];
@@ -138,12 +138,7 @@ function parse(path: string, buf: Buffer, fileSize: number): GgufFile {
 
 /** Reads and validates a GGUF file's header. */
 export async function readGguf(path: string): Promise<GgufFile> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    throw new ModelNotFoundError(path, (err as NodeJS.ErrnoException).code);
-  }
+  const fh = await openModelFile(path);
   try {
     const { size } = await fh.stat();
     // Headers are a few MB (the vocabulary); read a prefix and grow it if needed.
@@ -174,15 +169,5 @@ export function metaNumber(f: GgufFile, key: string, fallback?: number): number 
     throw new ModelFormatError(f.path, `metadata ${key} is missing`);
   }
   if (typeof v !== 'number') throw new ModelFormatError(f.path, `metadata ${key} is not a number`);
-  return v;
-}
-
-export function metaString(f: GgufFile, key: string, fallback?: string): string {
-  const v = f.metadata.get(key);
-  if (v === undefined) {
-    if (fallback !== undefined) return fallback;
-    throw new ModelFormatError(f.path, `metadata ${key} is missing`);
-  }
-  if (typeof v !== 'string') throw new ModelFormatError(f.path, `metadata ${key} is not a string`);
   return v;
 }
