@@ -101,6 +101,7 @@ export class Generator {
       let lastHidden: Float32Array | undefined;
       const judged = new Map<string, boolean>(); // code → passed
       let decodeMsAtLastBlock = 0;
+      let turnEnded = false; // the model ended its turn right after the block being judged
 
       loop: for (;;) {
         // Judge every block that closed since the last token.
@@ -131,6 +132,14 @@ export class Generator {
           yield { type: 'expert_result', verdict, index };
           // An expert that failed itself says nothing about the code: not injected.
           if (verdict.status === 'expert_error') continue;
+          // The model had finished its answer and the code passed: nothing to correct,
+          // and a tool turn it did not ask for only confuses it. Done.
+          if (turnEnded && verdict.ok) {
+            blocks.push({ index, language: block.language, code: block.code, status: verdict.status, ok: true, round: rounds, expert: verdict.expert, writeMs: timings.decodeMs - decodeMsAtLastBlock, expertMs, injectMs: 0, injectedTokens: 0 });
+            finish = 'passed';
+            break loop;
+          }
+          turnEnded = false;
           const framed = frameVerdict(model.chatTemplate, verdict.text);
           const ids = await tokenizer.encode(framed, { addBos: false });
           const lengthBefore = session.length;
@@ -183,6 +192,17 @@ export class Generator {
         timings.decodeMs += performance.now() - t0;
         lastHidden = step.hidden?.[0];
         if (stopIds.has(step.token)) {
+          // Models often end their turn right after a closing fence, before its line
+          // ends: that block is finished too. Judge it, taking the end-of-turn token
+          // back (the verdict's framing closes the turn itself), then let the model answer.
+          if (experts) {
+            collect(detector.push('\n'));
+            if (pending.length) {
+              await session.rewind(1);
+              turnEnded = true;
+              continue;
+            }
+          }
           finish = 'stop_token';
           break;
         }
