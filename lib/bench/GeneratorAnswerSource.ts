@@ -55,10 +55,11 @@ export class GeneratorAnswerSource implements AnswerSource {
     });
     for await (const e of events) {
       if (e.type === 'token') turns[turns.length - 1] += e.text;
-      else if (e.type === 'injected') {
-        verdicts.push(e.text);
-        turns.push('');
-      } else if (e.type === 'done') {
+      // Every verdict counts as an expert call, injected or not (a pass after a
+      // finished answer ends the generation without a new turn).
+      else if (e.type === 'expert_result') verdicts.push(e.verdict.text);
+      else if (e.type === 'injected') turns.push('');
+      else if (e.type === 'done') {
         const r = e.result;
         return { turns, verdicts, finish: r.finish, promptTokens: r.promptTokens, generatedTokens: r.generatedTokens, injectedTokens: r.injectedTokens };
       }
