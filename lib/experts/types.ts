@@ -4,6 +4,7 @@
  * {@link VirtualExpertPlugin} interface every expert implements.
  */
 import type { CodeLanguage } from '../detect/inferLanguage';
+import type { RunStatus } from '../sandbox/types';
 import type { TestOrigin } from '../testgen/types';
 
 /** A piece of code the caller already located (for example from a `fence_close` event). */
@@ -30,21 +31,14 @@ export interface ExpertContext {
   block?: CodeBlockInput;
 }
 
-/** How a verdict came out; `ok` is the only passing status. */
-export type VerdictStatus =
-  | 'ok'
-  /** Ran and passed its tests, but something looks wrong (a function returned None). */
-  | 'warning'
-  | 'syntax_error'
-  | 'runtime_error'
-  | 'test_failure'
-  | 'timeout'
-  | 'memory_limit'
-  | 'output_limit'
-  /** The input cannot be judged as given (math: division by zero). */
-  | 'invalid'
-  /** The expert itself failed (it threw, or its sandbox broke); not a judgement of the code. */
-  | 'expert_error';
+/**
+ * How a verdict came out; `ok` is the only passing status. The sandbox's outcomes of the
+ * code carry over as they are (a broken sandbox becomes `expert_error`), plus:
+ * `warning` — ran and passed its tests, but something looks wrong (a function returned None);
+ * `invalid` — the input cannot be judged as given (math: division by zero);
+ * `expert_error` — the expert itself failed (it threw, or its sandbox broke).
+ */
+export type VerdictStatus = Exclude<RunStatus, 'sandbox_error'> | 'warning' | 'invalid' | 'expert_error';
 
 /** One test's outcome as counted by the generator and the benchmark. */
 export interface VerdictTest {
