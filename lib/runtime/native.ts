@@ -56,10 +56,10 @@ export interface NativeModel {
 export interface NativeAddon {
   loadModel(config: NativeModelConfig, manifest: TensorSpec[], quantization?: { bits: number; groupSize: number }): Promise<NativeModel>;
   mlxVersion: string;
-  /** Which CPU kernel the quantized layers use here: `avx2+fma` or `portable`. */
+  /** Which CPU kernel the quantized layers use here: `avx512-vnni`, `avx2` or `portable` (`COMPILER_EXPERT_KERNEL=avx2|portable` caps it). */
   cpuKernel: string;
-  /** Test hook: one quantized linear layer through our kernel and through stock MLX. */
-  kernelCheck(x: Float32Array, w: Uint32Array, scales: Float32Array, biases: Float32Array, M: number, N: number, K: number, bits: number, group: number, threads: number, halfScales: boolean): Promise<{ ours: Float32Array; reference: Float32Array }>;
+  /** Test hook: one quantized linear layer through our kernel (`kernel` caps it: `avx2` or `portable`) and through stock MLX. */
+  kernelCheck(x: Float32Array, w: Uint32Array, scales: Float32Array, biases: Float32Array, M: number, N: number, K: number, bits: number, group: number, threads: number, halfScales: boolean, kernel?: 'avx2' | 'portable'): Promise<{ ours: Float32Array; reference: Float32Array; kernel: string }>;
   /** Gets (and with an argument, sets) the kernels' thread count. */
   threadCount(n?: number): number;
 }

@@ -4,6 +4,7 @@
 #include "addon/kernel_check.h"
 
 #include <cstring>
+#include <string>
 
 #include "addon/mlx_thread.h"
 #include "common/errors.h"
@@ -26,7 +27,8 @@ std::vector<T> copy_of(const Napi::Value& v, const char* what) {
 }
 }  // namespace
 
-// kernelCheck(x, w, scales, biases, M, N, K, bits, group, threads, halfScales) → Promise<{ ours, reference }>
+// kernelCheck(x, w, scales, biases, M, N, K, bits, group, threads, halfScales, kernel?)
+//   → Promise<{ ours, reference }>
 Napi::Value KernelCheck(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto x = copy_of<float>(info[0], "x");
@@ -37,12 +39,16 @@ Napi::Value KernelCheck(const Napi::CallbackInfo& info) {
             K = info[6].As<Napi::Number>().Int32Value(), bits = info[7].As<Napi::Number>().Int32Value(),
             group = info[8].As<Napi::Number>().Int32Value(), threads = info[9].As<Napi::Number>().Int32Value();
   const bool half = info[10].ToBoolean();
+  // Optional cap on the CPU kernel: "portable" or "avx2" (default: the best the CPU has).
+  const std::string kernel = info.Length() > 11 && info[11].IsString() ? info[11].As<Napi::String>().Utf8Value() : "";
   if (M <= 0 || N <= 0 || K <= 0 || K % group != 0 || x.size() != size_t(M) * K || w.size() != size_t(N) * K * bits / 32 ||
       s.size() != size_t(N) * K / group || b.size() != s.size())
     throw_js(env, codes::kInvalidArgument, "[kernelCheck] inconsistent shapes");
   return run_on_mlx_thread(env, [=]() mutable -> ToJs {
     const int before = kernels::thread_count();
     kernels::set_thread_count(threads);
+    const std::string before_kernel = kernels::cap_cpu_kernel(kernel.c_str());
+    const std::string used = kernels::cpu_kernel_name();
     mx::array xa(x.begin(), {M, K}, mx::float32);
     mx::array wa(w.begin(), {N, K * bits / 32}, mx::uint32);
     mx::array sa(s.begin(), {N, K / group}, mx::float32);
@@ -56,9 +62,10 @@ Napi::Value KernelCheck(const Napi::CallbackInfo& info) {
                                                                 mx::astype(ba, mx::float32), group, bits)));
     mx::eval({ours, ref});
     kernels::set_thread_count(before);
+    kernels::cap_cpu_kernel(before_kernel.c_str());
     auto o = std::make_shared<std::vector<float>>(ours.data<float>(), ours.data<float>() + ours.size());
     auto r = std::make_shared<std::vector<float>>(ref.data<float>(), ref.data<float>() + ref.size());
-    return [o, r](Napi::Env env) -> Napi::Value {
+    return [o, r, used](Napi::Env env) -> Napi::Value {
       Napi::Object out = Napi::Object::New(env);
       auto ta = Napi::Float32Array::New(env, o->size());
       std::memcpy(ta.Data(), o->data(), o->size() * 4);
@@ -66,6 +73,7 @@ Napi::Value KernelCheck(const Napi::CallbackInfo& info) {
       std::memcpy(tb.Data(), r->data(), r->size() * 4);
       out.Set("ours", ta);
       out.Set("reference", tb);
+      out.Set("kernel", used);
       return out;
     };
   });

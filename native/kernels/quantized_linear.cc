@@ -1,7 +1,11 @@
 #include "kernels/quantized_linear.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "kernels/thread_pool.h"
@@ -19,271 +23,303 @@ namespace ce::kernels {
 namespace {
 
 constexpr int kGroup = 32;  // the group size the kernels handle (all GGUF conversions)
-constexpr int kRowBlock = 4;  // rows of x processed together so each weight is decoded once
+constexpr int kRowBlock = 4;  // rows of x per kernel call: each weight is unpacked once for them
+constexpr size_t kActivationTile = 256 << 10;  // bytes of int8 activations kept in L2 while weights stream
 
-// ---- portable kernels -------------------------------------------------------
-// 4-bit: code k of a group sits at bits 4*(k%8) of word k/8, so byte j holds codes
-// 2j (low nibble) and 2j+1 (high nibble). Activations are pre-split into their even
-// and odd positions (xe, xo), so each nibble stream is a plain dot product.
-void rows_q4_portable(const float* const* xe, const float* const* xo, const float* const* xsum, int rows,
-                      const uint8_t* w, const float* sc, const float* bi, int groups, float* acc) {
-  for (int g = 0; g < groups; ++g) {
-    const uint8_t* b = w + g * 16;
-    float lo[16], hi[16];
-    for (int j = 0; j < 16; ++j) {
-      lo[j] = static_cast<float>(b[j] & 0x0f);
-      hi[j] = static_cast<float>(b[j] >> 4);
-    }
-    for (int r = 0; r < rows; ++r) {
-      const float* e = xe[r] + g * 16;
-      const float* o = xo[r] + g * 16;
-      float d = 0;
-      for (int j = 0; j < 16; ++j) d += lo[j] * e[j] + hi[j] * o[j];
-      acc[r] += sc[g] * d + bi[g] * xsum[r][g];
-    }
-  }
+// ---- activations ------------------------------------------------------------
+// Activations are quantised to int8 per group of 32 (step d = max|x| / 127), as
+// llama.cpp does: the dot products then run on integer SIMD, which is what lets
+// decode approach memory bandwidth. The per-group sum of x for the bias term stays
+// exact. Every kernel below computes, exactly up to float rounding,
+//   y[n] = sum_g  s[n,g] * d[g] * sum_j code[n,g,j] * q[g,j]  +  b[n,g] * sum_j x[g,j].
+//
+// 4-bit layout: byte j of a group's codes holds positions 2j (low nibble) and 2j+1
+// (high nibble), and the SIMD kernels unpack two groups (32 bytes) at once, so the
+// int8 activations of a pair of groups (g, g+1) are stored as
+//   [even(g) | even(g+1) | odd(g) | odd(g+1)], 16 values each;
+// a last, unpaired group as [even | odd].
+int nibble_slot(int g, int groups, int j) {
+  const int odd = j % 2, k = j / 2;
+  if ((g | 1) >= groups) return g * kGroup + odd * 16 + k;
+  return (g & ~1) * kGroup + odd * 32 + (g & 1) * 16 + k;
 }
 
-void rows_q8_portable(const float* const* x, const float* const* xsum, int rows, const uint8_t* w,
-                      const float* sc, const float* bi, int groups, float* acc) {
-  for (int g = 0; g < groups; ++g) {
-    const uint8_t* b = w + g * 32;
-    float q[32];
-    for (int j = 0; j < 32; ++j) q[j] = static_cast<float>(b[j]);
-    for (int r = 0; r < rows; ++r) {
-      const float* v = x[r] + g * 32;
-      float d = 0;
-      for (int j = 0; j < 32; ++j) d += q[j] * v[j];
-      acc[r] += sc[g] * d + bi[g] * xsum[r][g];
+struct QuantizedActivations {
+  std::vector<int8_t> q;     // [M, K]
+  std::vector<float> step;   // [M, groups]
+  std::vector<float> sum;    // [M, groups], exact sum of x
+  std::vector<int32_t> qsum; // [M, groups], sum of q (8-bit AVX2 uses it)
+};
+
+QuantizedActivations quantize_activations(const float* x, int M, int K, int bits) {
+  const int groups = K / kGroup;
+  QuantizedActivations a;
+  a.q.resize(static_cast<size_t>(M) * K);
+  a.step.resize(static_cast<size_t>(M) * groups);
+  a.sum.resize(a.step.size());
+  a.qsum.resize(a.step.size());
+  for (int m = 0; m < M; ++m) {
+    for (int g = 0; g < groups; ++g) {
+      const float* v = x + static_cast<size_t>(m) * K + g * kGroup;
+      float amax = 0, s = 0;
+      for (int j = 0; j < kGroup; ++j) {
+        amax = std::max(amax, std::fabs(v[j]));
+        s += v[j];
+      }
+      const float d = amax / 127.0f;
+      const float inv = d > 0 ? 1.0f / d : 0.0f;
+      int8_t* q = a.q.data() + static_cast<size_t>(m) * K;
+      int32_t qs = 0;
+      for (int j = 0; j < kGroup; ++j) {
+        const int c = static_cast<int>(std::nearbyint(v[j] * inv));
+        q[bits == 4 ? nibble_slot(g, groups, j) : g * kGroup + j] = static_cast<int8_t>(c);
+        qs += c;
+      }
+      const size_t at = static_cast<size_t>(m) * groups + g;
+      a.step[at] = d;
+      a.sum[at] = s;
+      a.qsum[at] = qs;
     }
   }
+  return a;
+}
+
+// One row of activations, as the kernels see it.
+struct RowInputs {
+  const int8_t* q;
+  const float* step;
+  const float* sum;
+  const int32_t* qsum;
+};
+
+// ---- portable kernels (plain integer loops that compilers vectorise) --------
+int32_t group_dot(int bits, const uint8_t* w, const int8_t* q, int g, int groups) {
+  int32_t d = 0;
+  if (bits == 4) {
+    const int8_t* even = q + nibble_slot(g, groups, 0);
+    const int8_t* odd = q + nibble_slot(g, groups, 1);
+    const uint8_t* b = w + g * 16;
+    for (int j = 0; j < 16; ++j) d += (b[j] & 0x0f) * even[j] + (b[j] >> 4) * odd[j];
+  } else {
+    const uint8_t* b = w + g * kGroup;
+    const int8_t* v = q + g * kGroup;
+    for (int j = 0; j < kGroup; ++j) d += b[j] * v[j];
+  }
+  return d;
+}
+
+float scale_at(const void* p, bool half, int g) {
+  return half ? quant::half_to_float(static_cast<const uint16_t*>(p)[g]) : static_cast<const float*>(p)[g];
+}
+
+// Groups [from, groups) of one row, one group at a time (the portable kernel, and
+// the SIMD kernels' tail).
+float groups_portable(int bits, const RowInputs& x, const uint8_t* w, const void* sc, const void* bi, bool half,
+                      int from, int groups) {
+  float total = 0;
+  for (int g = from; g < groups; ++g)
+    total += scale_at(sc, half, g) * x.step[g] * static_cast<float>(group_dot(bits, w, x.q, g, groups)) +
+             scale_at(bi, half, g) * x.sum[g];
+  return total;
 }
 
 #ifdef CE_X86
-// ---- AVX2 + FMA kernels (compiled for those targets, used only if the CPU has them) ----
-__attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
+// ---- AVX2 and AVX-512 VNNI kernels (used only if the CPU has them) -----------
+// VNNI's dpbusd multiplies unsigned by signed bytes and adds four products into
+// int32 in one instruction; plain AVX2 does the same with maddubs (pairs into int16)
+// and madd. maddubs saturates above 2^15, which 4-bit codes (<= 15) never reach;
+// 8-bit codes are centred to [-128, 127] first and their sign moved onto the
+// activations (|c| * |q| pairs stay below 2^15), and 128 * sum(q) restores them.
+#define CE_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define CE_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512vnni")))
+
+template <bool Half>
+CE_AVX2 inline __m256 load8(const void* p, int g) {
+  if constexpr (Half) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(p) + g)));
+  else return _mm256_loadu_ps(static_cast<const float*>(p) + g);
+}
+
+CE_AVX2 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
 
-__attribute__((target("avx2,fma"))) void rows_q4_avx2(const float* const* xe, const float* const* xo,
-                                                       const float* const* xsum, int rows, const uint8_t* w,
-                                                       const float* sc, const float* bi, int groups, float* acc) {
-  const __m128i mask = _mm_set1_epi8(0x0f);
-  __m256 total[kRowBlock];
-  for (int r = 0; r < rows; ++r) total[r] = _mm256_setzero_ps();
-  for (int g = 0; g < groups; ++g) {
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + g * 16));
-    const __m128i lo = _mm_and_si128(bytes, mask);
-    const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask);
-    const __m256 l0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo));
-    const __m256 l1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8)));
-    const __m256 h0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi));
-    const __m256 h1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)));
-    const __m256 s = _mm256_set1_ps(sc[g]);
-    for (int r = 0; r < rows; ++r) {
-      const float* e = xe[r] + g * 16;
-      const float* o = xo[r] + g * 16;
-      __m256 d = _mm256_mul_ps(l0, _mm256_loadu_ps(e));
-      d = _mm256_fmadd_ps(l1, _mm256_loadu_ps(e + 8), d);
-      d = _mm256_fmadd_ps(h0, _mm256_loadu_ps(o), d);
-      d = _mm256_fmadd_ps(h1, _mm256_loadu_ps(o + 8), d);
-      total[r] = _mm256_fmadd_ps(s, d, total[r]);
-      acc[r] += bi[g] * xsum[r][g];
-    }
-  }
-  for (int r = 0; r < rows; ++r) acc[r] += hsum(total[r]);
-}
+CE_AVX2 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
-__attribute__((target("avx2,fma"))) void rows_q8_avx2(const float* const* x, const float* const* xsum, int rows,
-                                                       const uint8_t* w, const float* sc, const float* bi,
-                                                       int groups, float* acc) {
-  __m256 total[kRowBlock];
-  for (int r = 0; r < rows; ++r) total[r] = _mm256_setzero_ps();
-  for (int g = 0; g < groups; ++g) {
-    const uint8_t* b = w + g * 32;
-    __m256 q[4];
-    for (int k = 0; k < 4; ++k) {
-      const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 8 * k));
-      q[k] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v));
-    }
-    const __m256 s = _mm256_set1_ps(sc[g]);
-    for (int r = 0; r < rows; ++r) {
-      const float* v = x[r] + g * 32;
-      __m256 d = _mm256_mul_ps(q[0], _mm256_loadu_ps(v));
-      d = _mm256_fmadd_ps(q[1], _mm256_loadu_ps(v + 8), d);
-      d = _mm256_fmadd_ps(q[2], _mm256_loadu_ps(v + 16), d);
-      d = _mm256_fmadd_ps(q[3], _mm256_loadu_ps(v + 24), d);
-      total[r] = _mm256_fmadd_ps(s, d, total[r]);
-      acc[r] += bi[g] * xsum[r][g];
-    }
+// Rows x (8 groups at a time) against one row of weights. One template, compiled
+// twice: for AVX2 and for AVX-512 VNNI (same arithmetic, exact integer dots).
+#define CE_ROWS_KERNEL(TARGET, NAME, VNNI)                                                                           \
+  template <int Bits, bool Half, int Rows>                                                                           \
+  TARGET void NAME(const RowInputs* x, const uint8_t* w, const void* sc, const void* bi, int groups, float* out) {   \
+    const __m256i ones16 = _mm256_set1_epi16(1), nibbles = _mm256_set1_epi8(0x0f);                                  \
+    __m256 acc[Rows][2], outside[Rows];                                                                              \
+    for (int r = 0; r < Rows; ++r) acc[r][0] = acc[r][1] = outside[r] = _mm256_setzero_ps();                         \
+    int g = 0;                                                                                                       \
+    for (; g + 8 <= groups; g += 8) {                                                                                \
+      const __m256 s = load8<Half>(sc, g), b = load8<Half>(bi, g);                                                   \
+      __m256 p[Rows];                                                                                                \
+      for (int r = 0; r < Rows; ++r) {                                                                               \
+        p[r] = _mm256_mul_ps(s, _mm256_loadu_ps(x[r].step + g));                                                     \
+        outside[r] = _mm256_fmadd_ps(b, _mm256_loadu_ps(x[r].sum + g), outside[r]);                                  \
+        if constexpr (Bits == 8 && !VNNI)                                                                            \
+          outside[r] = _mm256_fmadd_ps(_mm256_mul_ps(p[r], _mm256_set1_ps(128.0f)),                                  \
+                                       _mm256_cvtepi32_ps(load256(x[r].qsum + g)), outside[r]);                       \
+      }                                                                                                              \
+      if constexpr (Bits == 4) {                                                                                     \
+        for (int k = 0; k < 4; ++k) {                                                                                \
+          const __m256i codes = load256(w + (g + 2 * k) * 16);                                                       \
+          const __m256i lo = _mm256_and_si256(codes, nibbles);                                                       \
+          const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(codes, 4), nibbles);                                 \
+          const __m256i pick = _mm256_setr_epi32(2 * k, 2 * k, 2 * k, 2 * k, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1); \
+          for (int r = 0; r < Rows; ++r) {                                                                           \
+            const int8_t* q = x[r].q + (g + 2 * k) * kGroup;                                                         \
+            __m256i dots;                                                                                            \
+            if constexpr (VNNI)                                                                                      \
+              dots = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, load256(q)), hi, load256(q + 32)); \
+            else                                                                                                     \
+              dots = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(lo, load256(q)),                        \
+                                                        _mm256_maddubs_epi16(hi, load256(q + 32))), ones16);         \
+            acc[r][k & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_permutevar8x32_ps(p[r], pick), acc[r][k & 1]); \
+          }                                                                                                          \
+        }                                                                                                            \
+      } else {                                                                                                       \
+        for (int k = 0; k < 8; ++k) {                                                                                \
+          __m256i codes = load256(w + (g + k) * kGroup);                                                             \
+          if constexpr (!VNNI) codes = _mm256_xor_si256(codes, _mm256_set1_epi8(char(0x80)));                        \
+          const __m256i pick = _mm256_set1_epi32(k);                                                                 \
+          for (int r = 0; r < Rows; ++r) {                                                                           \
+            const __m256i q = load256(x[r].q + (g + k) * kGroup);                                                    \
+            __m256i dots;                                                                                            \
+            if constexpr (VNNI)                                                                                      \
+              dots = _mm256_dpbusd_epi32(_mm256_setzero_si256(), codes, q);                                          \
+            else                                                                                                     \
+              dots = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(codes), _mm256_sign_epi8(q, codes)), ones16); \
+            acc[r][k & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_permutevar8x32_ps(p[r], pick), acc[r][k & 1]); \
+          }                                                                                                          \
+        }                                                                                                            \
+      }                                                                                                              \
+    }                                                                                                                \
+    for (int r = 0; r < Rows; ++r)                                                                                   \
+      out[r] = hsum(_mm256_add_ps(acc[r][0], acc[r][1])) + hsum(outside[r]) +                                        \
+               groups_portable(Bits, x[r], w, sc, bi, Half, g, groups);                                              \
   }
-  for (int r = 0; r < rows; ++r) acc[r] += hsum(total[r]);
-}
 
-__attribute__((target("avx2,fma,f16c"))) void halves_to_floats_f16c(const uint16_t* h, float* f, int n) {
-  int i = 0;
-  for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps(f + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i))));
-  for (; i < n; ++i) f[i] = quant::half_to_float(h[i]);
-}
+CE_ROWS_KERNEL(CE_AVX2, rows_avx2, false)
+CE_ROWS_KERNEL(CE_VNNI, rows_vnni, true)
+#undef CE_ROWS_KERNEL
 
-// One group of 32 codes dotted with its activations (4-bit: even/odd halves).
-__attribute__((target("avx2,fma"), always_inline)) inline __m256 q4_group_dot(const uint8_t* w, const float* e,
-                                                                                const float* o) {
-  const __m128i mask = _mm_set1_epi8(0x0f);
-  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
-  const __m128i lo = _mm_and_si128(bytes, mask);
-  const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask);
-  __m256 d = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo)), _mm256_loadu_ps(e));
-  d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8))), _mm256_loadu_ps(e + 8), d);
-  d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi)), _mm256_loadu_ps(o), d);
-  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8))), _mm256_loadu_ps(o + 8), d);
-}
-
-__attribute__((target("avx2,fma"), always_inline)) inline __m256 q8_group_dot(const uint8_t* b, const float* v) {
-  __m256 d = _mm256_setzero_ps();
-  for (int k = 0; k < 4; ++k) {
-    const __m128i c = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 8 * k));
-    d = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(c)), _mm256_loadu_ps(v + 8 * k), d);
-  }
-  return d;
-}
-
-// Decode (one row of activations) is the hot path: a dedicated loop keeps its
-// accumulators in registers and runs two groups per iteration for more ILP.
-__attribute__((target("avx2,fma"))) float row_q4_avx2(const float* xe, const float* xo, const float* xs,
-                                                       const uint8_t* w, const float* sc, const float* bi, int groups) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  float bias = 0;
-  int g = 0;
-  for (; g + 2 <= groups; g += 2) {
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g]), q4_group_dot(w + g * 16, xe + g * 16, xo + g * 16), acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g + 1]), q4_group_dot(w + (g + 1) * 16, xe + (g + 1) * 16, xo + (g + 1) * 16), acc1);
-    bias += bi[g] * xs[g] + bi[g + 1] * xs[g + 1];
-  }
-  for (; g < groups; ++g) {
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g]), q4_group_dot(w + g * 16, xe + g * 16, xo + g * 16), acc0);
-    bias += bi[g] * xs[g];
-  }
-  return hsum(_mm256_add_ps(acc0, acc1)) + bias;
-}
-
-__attribute__((target("avx2,fma"))) float row_q8_avx2(const float* x, const float* xs, const uint8_t* w,
-                                                       const float* sc, const float* bi, int groups) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  float bias = 0;
-  int g = 0;
-  for (; g + 2 <= groups; g += 2) {
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g]), q8_group_dot(w + g * 32, x + g * 32), acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g + 1]), q8_group_dot(w + (g + 1) * 32, x + (g + 1) * 32), acc1);
-    bias += bi[g] * xs[g] + bi[g + 1] * xs[g + 1];
-  }
-  for (; g < groups; ++g) {
-    acc0 = _mm256_fmadd_ps(_mm256_set1_ps(sc[g]), q8_group_dot(w + g * 32, x + g * 32), acc0);
-    bias += bi[g] * xs[g];
-  }
-  return hsum(_mm256_add_ps(acc0, acc1)) + bias;
-}
-
-bool has_avx2() {
+bool cpu_has_avx2() {
   static const bool yes =
       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
   return yes;
 }
+
+bool cpu_has_vnni() {
+  static const bool yes = cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+  return yes;
+}
 #endif
 
-void halves_to_floats(const uint16_t* h, float* f, int n) {
+enum class Kernel { kPortable, kAvx2, kVnni };
+
+// COMPILER_EXPERT_KERNEL=portable|avx2 caps the kernel (tests, comparisons).
+std::atomic<int> g_kernel_cap{[] {
+  const char* env = std::getenv("COMPILER_EXPERT_KERNEL");
+  const std::string v = env ? env : "";
+  return static_cast<int>(v == "portable" ? Kernel::kPortable : v == "avx2" ? Kernel::kAvx2 : Kernel::kVnni);
+}()};
+
+Kernel best_kernel() {
 #ifdef CE_X86
-  if (has_avx2()) return halves_to_floats_f16c(h, f, n);
+  if (cpu_has_vnni()) return Kernel::kVnni;
+  if (cpu_has_avx2()) return Kernel::kAvx2;
 #endif
-  for (int i = 0; i < n; ++i) f[i] = quant::half_to_float(h[i]);
+  return Kernel::kPortable;
+}
+
+Kernel active_kernel() {
+  return static_cast<Kernel>(std::min(static_cast<int>(best_kernel()), g_kernel_cap.load(std::memory_order_relaxed)));
+}
+
+template <int Bits, bool Half>
+void rows_simd(Kernel kernel, const RowInputs* x, int rows, const uint8_t* w, const void* sc, const void* bi,
+               int groups, float* out) {
+#ifdef CE_X86
+#define CE_CALL(FN)                                                    \
+  switch (rows) {                                                      \
+    case 1: return FN<Bits, Half, 1>(x, w, sc, bi, groups, out);       \
+    case 2: return FN<Bits, Half, 2>(x, w, sc, bi, groups, out);       \
+    case 3: return FN<Bits, Half, 3>(x, w, sc, bi, groups, out);       \
+    default: return FN<Bits, Half, 4>(x, w, sc, bi, groups, out);      \
+  }
+  if (kernel == Kernel::kVnni) CE_CALL(rows_vnni)
+  else CE_CALL(rows_avx2)
+#undef CE_CALL
+#endif
+}
+
+void rows_dispatch(Kernel kernel, int bits, bool half, const RowInputs* x, int rows, const uint8_t* w, const void* sc,
+                   const void* bi, int groups, float* out) {
+  if (kernel == Kernel::kPortable) {
+    for (int r = 0; r < rows; ++r) out[r] = groups_portable(bits, x[r], w, sc, bi, half, 0, groups);
+    return;
+  }
+  if (bits == 4) half ? rows_simd<4, true>(kernel, x, rows, w, sc, bi, groups, out)
+                      : rows_simd<4, false>(kernel, x, rows, w, sc, bi, groups, out);
+  else half ? rows_simd<8, true>(kernel, x, rows, w, sc, bi, groups, out)
+            : rows_simd<8, false>(kernel, x, rows, w, sc, bi, groups, out);
 }
 
 }  // namespace
 
 const char* cpu_kernel_name() {
-#ifdef CE_X86
-  if (has_avx2()) return "avx2+fma";
-#endif
-  return "portable";
+  switch (active_kernel()) {
+    case Kernel::kVnni: return "avx512-vnni";
+    case Kernel::kAvx2: return "avx2";
+    default: return "portable";
+  }
+}
+
+const char* cap_cpu_kernel(const char* name) {
+  const char* before = cpu_kernel_name();
+  const std::string v = name ? name : "";
+  g_kernel_cap.store(static_cast<int>(v == "portable" ? Kernel::kPortable : v == "avx2" ? Kernel::kAvx2 : Kernel::kVnni));
+  return before;
 }
 
 void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales, const void* biases, bool half_scales,
                           float* out, int M, int N, int K, int group, int bits) {
-  const int groups = K / group;
-  // Per-row activation sums per group (for the bias term) and, for 4-bit, the
-  // activations split into even/odd positions to match the nibble order.
-  std::vector<float> xsum(static_cast<size_t>(M) * groups);
-  std::vector<float> xe, xo;
-  if (bits == 4) {
-    xe.resize(static_cast<size_t>(M) * K / 2);
-    xo.resize(static_cast<size_t>(M) * K / 2);
-  }
-  for (int m = 0; m < M; ++m) {
-    const float* row = x + static_cast<size_t>(m) * K;
-    for (int g = 0; g < groups; ++g) {
-      float s = 0;
-      for (int j = 0; j < group; ++j) s += row[g * group + j];
-      xsum[static_cast<size_t>(m) * groups + g] = s;
-    }
-    if (bits == 4) {
-      for (int j = 0; j < K / 2; ++j) {
-        xe[static_cast<size_t>(m) * K / 2 + j] = row[2 * j];
-        xo[static_cast<size_t>(m) * K / 2 + j] = row[2 * j + 1];
-      }
-    }
-  }
+  (void)group;  // always kGroup: quantized_linear() routes other groups to stock MLX
+  const int groups = K / kGroup;
+  const Kernel kernel = active_kernel();
+  const QuantizedActivations a = quantize_activations(x, M, K, bits);
   const size_t row_bytes = static_cast<size_t>(K) * bits / 8;
+  const size_t scale_bytes = half_scales ? 2 : 4;
   const uint8_t* wb = reinterpret_cast<const uint8_t*>(w);
+  // Prefill: a tile of activation rows stays in L2 while each thread streams its
+  // weight rows past it, so the weights are read from memory once per tile.
+  const int tile = std::max(kRowBlock, static_cast<int>(kActivationTile / K) / kRowBlock * kRowBlock);
   parallel_for(N, [&](int begin, int end) {
-    const float* xr[kRowBlock];
-    const float* xer[kRowBlock];
-    const float* xor_[kRowBlock];
-    const float* xs[kRowBlock];
+    RowInputs xr[kRowBlock];
     float acc[kRowBlock];
-    std::vector<float> row_scales(groups), row_biases(groups);
-    for (int m0 = 0; m0 < M; m0 += kRowBlock) {
-      const int rows = std::min(kRowBlock, M - m0);
-      for (int r = 0; r < rows; ++r) {
-        const size_t m = m0 + r;
-        xr[r] = x + m * K;
-        xs[r] = xsum.data() + m * groups;
-        if (bits == 4) {
-          xer[r] = xe.data() + m * K / 2;
-          xor_[r] = xo.data() + m * K / 2;
-        }
-      }
+    for (int t0 = 0; t0 < M; t0 += tile) {
+      const int t1 = std::min(M, t0 + tile);
       for (int n = begin; n < end; ++n) {
         const uint8_t* wn = wb + n * row_bytes;
-        const size_t at = static_cast<size_t>(n) * groups;
-        const float* sc;
-        const float* bi;
-        if (half_scales) {
-          halves_to_floats(static_cast<const uint16_t*>(scales) + at, row_scales.data(), groups);
-          halves_to_floats(static_cast<const uint16_t*>(biases) + at, row_biases.data(), groups);
-          sc = row_scales.data();
-          bi = row_biases.data();
-        } else {
-          sc = static_cast<const float*>(scales) + at;
-          bi = static_cast<const float*>(biases) + at;
+        const auto* sc = static_cast<const uint8_t*>(scales) + static_cast<size_t>(n) * groups * scale_bytes;
+        const auto* bi = static_cast<const uint8_t*>(biases) + static_cast<size_t>(n) * groups * scale_bytes;
+        for (int m0 = t0; m0 < t1; m0 += kRowBlock) {
+          const int rows = std::min(kRowBlock, t1 - m0);
+          for (int r = 0; r < rows; ++r) {
+            const size_t m = m0 + r;
+            xr[r] = {a.q.data() + m * K, a.step.data() + m * groups, a.sum.data() + m * groups, a.qsum.data() + m * groups};
+          }
+          rows_dispatch(kernel, bits, half_scales, xr, rows, wn, sc, bi, groups, acc);
+          for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];
         }
-        std::memset(acc, 0, sizeof(acc));
-#ifdef CE_X86
-        if (has_avx2()) {
-          if (rows == 1) acc[0] = bits == 4 ? row_q4_avx2(xer[0], xor_[0], xs[0], wn, sc, bi, groups)
-                                            : row_q8_avx2(xr[0], xs[0], wn, sc, bi, groups);
-          else if (bits == 4) rows_q4_avx2(xer, xor_, xs, rows, wn, sc, bi, groups, acc);
-          else rows_q8_avx2(xr, xs, rows, wn, sc, bi, groups, acc);
-        } else
-#endif
-        {
-          if (bits == 4) rows_q4_portable(xer, xor_, xs, rows, wn, sc, bi, groups, acc);
-          else rows_q8_portable(xr, xs, rows, wn, sc, bi, groups, acc);
-        }
-        for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];
       }
     }
   });

@@ -1,11 +1,14 @@
 // y = x W^T for affine group-quantized W (MLX layout: `bits`-bit codes packed
-// little-end-first into uint32, one float32 scale and bias per `group` values).
+// little-end-first into uint32, one scale and bias per `group` values).
 //
 // Stock MLX's CPU path for this is scalar and single-threaded. This op is an MLX
-// custom primitive whose eval_cpu runs our multi-threaded kernels (AVX2+FMA chosen
-// at run time on x86-64, a portable loop elsewhere, which compilers vectorise for
-// NEON). On a GPU stream, or for shapes/dtypes the kernel does not cover, the op
-// returns stock mx::quantized_matmul instead, decided while the graph is built.
+// custom primitive whose eval_cpu runs our multi-threaded kernels, picked at run
+// time: AVX-512 VNNI, else AVX2 on x86-64, else a portable integer loop (which
+// compilers vectorise for NEON). Activations are quantised to int8 per group of 32,
+// as llama.cpp does, so the inner products run on integer SIMD; see
+// quantized_linear.cc. On a GPU stream, or for shapes/dtypes the kernels do not
+// cover, the op returns stock mx::quantized_matmul instead, decided while the graph
+// is built.
 #pragma once
 
 #include "mlx/mlx.h"
@@ -17,8 +20,14 @@ namespace mx = mlx::core;
 mx::array quantized_linear(const mx::array& x, const mx::array& w, const mx::array& scales,
                            const mx::array& biases, int group, int bits, mx::StreamOrDevice s = {});
 
-// Whether the running CPU has the SIMD path (for benchmarks' reports).
+// Which kernel runs here: "avx512-vnni", "avx2" or "portable" (the best the CPU
+// has, unless capped).
 const char* cpu_kernel_name();
+
+// Caps the kernel at "portable", "avx2" or anything else for no cap (tests and
+// comparisons; COMPILER_EXPERT_KERNEL sets it at start). Returns the kernel that
+// ran before. All kernels compute the same integer dot products.
+const char* cap_cpu_kernel(const char* name);
 
 // Direct entry: out[M, N] = x[M, K] W^T. Scales and biases are float32, or float16
 // when `half_scales` (what GGUF conversions store: 1 bit per weight less to read).

@@ -1,18 +1,70 @@
-// Our quantized linear kernel (AVX2+FMA or portable, multi-threaded) against stock
-// MLX's dequantize-then-matmul on the same packed weights, across odd shapes, bit
-// widths, group sizes (group 32 uses our kernel, others fall back to stock) and
-// thread counts.
+// Our quantized linear kernels (AVX-512 VNNI, AVX2 and portable, multi-threaded; each
+// capped in turn where the CPU has more) across odd shapes,
+// bit widths, group sizes (group 32 uses our kernel, others fall back to stock MLX),
+// thread counts and scale dtypes, against two references:
+//  - exact: a float64 TypeScript model of what the kernel computes (activations
+//    rounded to int8 per group of 32, step max|x|/127; weights dequantized; bias
+//    term on the exact sums). Must agree to float32 rounding.
+//  - stock MLX dequantize-then-matmul on the unrounded activations. Must agree
+//    within the provable bound of the activation rounding:
+//    sum over groups of (step/2) * sum_j |scale * code_j|.
 import t from 'tap';
 import { native } from '../../lib/runtime/native';
 import { rng } from '../fixtures/random';
 
+// Scales and biases are drawn on grids that float16 represents exactly, so the f16
+// runs see the same values as this file.
 function inputs(M: number, N: number, K: number, bits: number, group: number, seed: number) {
   const r = rng(seed);
   const x = Float32Array.from({ length: M * K }, () => r() * 2 - 1);
   const w = Uint32Array.from({ length: (N * K * bits) / 32 }, () => Math.floor(r() * 2 ** 32));
-  const scales = Float32Array.from({ length: (N * K) / group }, () => 0.01 + r() * 0.05);
-  const biases = Float32Array.from({ length: (N * K) / group }, () => (r() - 0.5) * 0.2);
+  const scales = Float32Array.from({ length: (N * K) / group }, () => (10 + Math.floor(r() * 52)) / 1024);
+  const biases = Float32Array.from({ length: (N * K) / group }, () => (Math.floor(r() * 411) - 205) / 2048);
   return { x, w, scales, biases };
+}
+
+function code(w: Uint32Array, n: number, k: number, K: number, bits: number): number {
+  const bit = (n * K + k) * bits;
+  return (w[Math.floor(bit / 32)] >>> bit % 32) & ((1 << bits) - 1);
+}
+
+/** Round half to even, like the kernel's nearbyint. */
+function rint(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+}
+
+/** float32 int8 rounding of one group, the kernel's arithmetic step by step. */
+function quantizeGroup(x: Float32Array, at: number) {
+  let amax = 0;
+  for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[at + j]));
+  const step = Math.fround(amax / 127);
+  const inv = step > 0 ? Math.fround(1 / step) : 0;
+  const q = Array.from({ length: 32 }, (_, j) => rint(Math.fround(x[at + j] * inv)));
+  return { step, q };
+}
+
+function references(M: number, N: number, K: number, bits: number, group: number, inp: ReturnType<typeof inputs>) {
+  const { x, w, scales, biases } = inp;
+  const exact = new Float64Array(M * N);
+  const bound = new Float64Array(M * N);
+  for (let m = 0; m < M; m++) {
+    const groups = Array.from({ length: K / 32 }, (_, g) => quantizeGroup(x, m * K + g * 32));
+    for (let n = 0; n < N; n++) {
+      let y = 0, b = 0;
+      for (let k = 0; k < K; k++) {
+        const s = scales[(n * K + k) / group | 0], bias = biases[(n * K + k) / group | 0];
+        const c = code(w, n, k, K, bits);
+        const { step, q } = groups[k >> 5];
+        y += s * c * step * q[k & 31] + bias * x[m * K + k];
+        b += (step / 2) * Math.abs(s * c);
+      }
+      exact[m * N + n] = y;
+      bound[m * N + n] = b;
+    }
+  }
+  return { exact, bound };
 }
 
 t.comment(`CPU kernel: ${native().cpuKernel}`);
@@ -22,26 +74,49 @@ const cases: [number, number, number, number, number][] = [
   [1, 1, 32, 4, 32],
   [1, 7, 64, 4, 32],
   [1, 129, 576, 4, 32],
+  [1, 65, 320, 8, 32],
   [3, 33, 96, 8, 32],
   [5, 250, 1536, 4, 32],
   [7, 64, 256, 8, 32],
   [17, 31, 160, 4, 32],
+  [6, 19, 288, 4, 32], // 9 groups: one 8-group block, an unpaired tail group
+  [4, 9, 480, 8, 32], // 15 groups
   [1, 40, 128, 4, 64],
   [2, 24, 256, 8, 128],
 ];
 
+type Run = [threads: number, half: boolean, kernel?: 'avx2' | 'portable'];
+const runs: Run[] = [[1, false], [2, false], [3, false], [2, true], [2, false, 'avx2'], [1, true, 'avx2'], [2, false, 'portable'], [1, true, 'portable']];
+
 for (const [M, N, K, bits, group] of cases) {
-  for (const [threads, half] of [[1, false], [2, false], [3, false], [2, true]] as const) {
-    t.test(`M=${M} N=${N} K=${K} ${bits}-bit group ${group}, ${threads} thread(s), ${half ? 'f16' : 'f32'} scales`, async (t) => {
-      const { x, w, scales, biases } = inputs(M, N, K, bits, group, M * 1000 + N + K + bits);
-      const { ours, reference } = await native().kernelCheck(x, w, scales, biases, M, N, K, bits, group, threads, half);
+  const inp = inputs(M, N, K, bits, group, M * 1000 + N + K + bits);
+  const ref = group === 32 ? references(M, N, K, bits, group, inp) : undefined;
+  for (const [threads, half, kernel] of runs) {
+    const name = `M=${M} N=${N} K=${K} ${bits}-bit group ${group}, ${threads} thread(s), ${half ? 'f16' : 'f32'} scales${kernel ? `, at most ${kernel}` : ''}`;
+    t.test(name, async (t) => {
+      const { x, w, scales, biases } = inp;
+      const { ours, reference, kernel: used } = await native().kernelCheck(x, w, scales, biases, M, N, K, bits, group, threads, half, kernel);
       t.equal(ours.length, M * N);
-      let worst = 0, scale = 0;
-      for (let i = 0; i < ours.length; i++) {
-        worst = Math.max(worst, Math.abs(ours[i] - reference[i]));
-        scale = Math.max(scale, Math.abs(reference[i]));
+      const best = native().cpuKernel;
+      const order = ['portable', 'avx2', 'avx512-vnni'];
+      t.equal(used, kernel && order.indexOf(kernel) < order.indexOf(best) ? kernel : best, 'the kernel asked for ran');
+      let scale = 0;
+      for (const v of reference) scale = Math.max(scale, Math.abs(v));
+      const slack = 1e-4 * Math.max(1, scale);
+      if (!ref) {
+        // Stock MLX fallback: the same computation, so float rounding only.
+        let worst = 0;
+        for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - reference[i]));
+        t.ok(worst <= slack, `fallback max error ${worst.toExponential(2)} (scale ${scale.toFixed(2)})`);
+        return;
       }
-      t.ok(worst <= 1e-4 * Math.max(1, scale), `max error ${worst.toExponential(2)} (scale ${scale.toFixed(2)})`);
+      let worstExact = 0, worstRatio = 0;
+      for (let i = 0; i < ours.length; i++) {
+        worstExact = Math.max(worstExact, Math.abs(ours[i] - ref.exact[i]));
+        worstRatio = Math.max(worstRatio, Math.abs(ours[i] - reference[i]) / (ref.bound[i] + slack));
+      }
+      t.ok(worstExact <= slack, `vs exact int8 model: max error ${worstExact.toExponential(2)} (scale ${scale.toFixed(2)})`);
+      t.ok(worstRatio <= 1, `vs stock MLX: worst error is ${(100 * worstRatio).toFixed(1)}% of the rounding bound`);
     });
   }
 }
