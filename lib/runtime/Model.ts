@@ -26,6 +26,8 @@ export interface ModelInfo {
   quantization: string;
   /** Bytes of weights held in native memory. */
   weightBytes: number;
+  /** Weight bytes read per decoded token (all blocks and the output projection; not the embedding lookup). */
+  decodeBytes: number;
 }
 
 export interface SessionOptions {

@@ -30,7 +30,7 @@ interface Prepared {
   quantization?: { bits: number; groupSize: number };
   tokenizer: Tokenizer;
   chatTemplate: ChatTemplate;
-  info: Omit<ModelInfo, 'weightBytes'>;
+  info: Omit<ModelInfo, 'weightBytes' | 'decodeBytes'>;
 }
 
 function architectureOf(name: string, file: string): Architecture {
@@ -152,6 +152,6 @@ export async function loadModel(modelPath: string, options: LoadModelOptions = {
     throw fromNative(err, resolved);
   }
   progress?.('ready', 1);
-  const info: ModelInfo = { ...prepared.info, weightBytes: nativeModel.weightBytes };
+  const info: ModelInfo = { ...prepared.info, weightBytes: nativeModel.weightBytes, decodeBytes: nativeModel.decodeBytes };
   return new Model(nativeModel, info, prepared.config, prepared.tokenizer, prepared.chatTemplate);
 }

@@ -49,6 +49,7 @@ export interface NativeSession {
 
 export interface NativeModel {
   readonly weightBytes: number;
+  readonly decodeBytes: number;
   createSession(contextLength: number, seed: number): NativeSession;
   dispose(): void;
 }

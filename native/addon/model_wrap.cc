@@ -17,6 +17,7 @@ void NativeModel::Init(Napi::Env env, Napi::Object exports) {
                                        InstanceMethod<&NativeModel::CreateSession>("createSession"),
                                        InstanceMethod<&NativeModel::Dispose>("dispose"),
                                        InstanceAccessor<&NativeModel::WeightBytes>("weightBytes"),
+                                       InstanceAccessor<&NativeModel::DecodeBytes>("decodeBytes"),
                                    });
   constructor = new Napi::FunctionReference(Napi::Persistent(cls));
   exports.Set("NativeModel", cls);
@@ -70,6 +71,10 @@ Napi::Value NativeModel::Dispose(const Napi::CallbackInfo& info) {
 
 Napi::Value NativeModel::WeightBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(model(info.Env())->weight_bytes()));
+}
+
+Napi::Value NativeModel::DecodeBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(model(info.Env())->decode_bytes()));
 }
 
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {

@@ -29,9 +29,11 @@ constexpr size_t kActivationTile = 256 << 10;  // bytes of int8 activations kept
 // ---- activations ------------------------------------------------------------
 // Activations are quantised to int8 per group of 32 (step d = max|x| / 127), as
 // llama.cpp does: the dot products then run on integer SIMD, which is what lets
-// decode approach memory bandwidth. The per-group sum of x for the bias term stays
-// exact. Every kernel below computes, exactly up to float rounding,
-//   y[n] = sum_g  s[n,g] * d[g] * sum_j code[n,g,j] * q[g,j]  +  b[n,g] * sum_j x[g,j].
+// decode approach memory bandwidth. Every kernel below computes W x' exactly up to
+// float rounding, where x' = d * q is the rounded input:
+//   y[n] = sum_g  d[g] * (s[n,g] * sum_j code[n,g,j] * q[g,j]  +  b[n,g] * sum_j q[g,j]).
+// The bias term must use the rounded sum too: for symmetric formats (Q4_0, Q8_0,
+// Q6_K) b = -8s or similar, and the two terms cancel only if both see the same x.
 //
 // 4-bit layout: byte j of a group's codes holds positions 2j (low nibble) and 2j+1
 // (high nibble), and the SIMD kernels unpack two groups (32 bytes) at once, so the
@@ -47,8 +49,7 @@ int nibble_slot(int g, int groups, int j) {
 struct QuantizedActivations {
   std::vector<int8_t> q;     // [M, K]
   std::vector<float> step;   // [M, groups]
-  std::vector<float> sum;    // [M, groups], exact sum of x
-  std::vector<int32_t> qsum; // [M, groups], sum of q (8-bit AVX2 uses it)
+  std::vector<int32_t> qsum; // [M, groups], sum of q
 };
 
 QuantizedActivations quantize_activations(const float* x, int M, int K, int bits) {
@@ -56,16 +57,12 @@ QuantizedActivations quantize_activations(const float* x, int M, int K, int bits
   QuantizedActivations a;
   a.q.resize(static_cast<size_t>(M) * K);
   a.step.resize(static_cast<size_t>(M) * groups);
-  a.sum.resize(a.step.size());
   a.qsum.resize(a.step.size());
   for (int m = 0; m < M; ++m) {
     for (int g = 0; g < groups; ++g) {
       const float* v = x + static_cast<size_t>(m) * K + g * kGroup;
-      float amax = 0, s = 0;
-      for (int j = 0; j < kGroup; ++j) {
-        amax = std::max(amax, std::fabs(v[j]));
-        s += v[j];
-      }
+      float amax = 0;
+      for (int j = 0; j < kGroup; ++j) amax = std::max(amax, std::fabs(v[j]));
       const float d = amax / 127.0f;
       const float inv = d > 0 ? 1.0f / d : 0.0f;
       int8_t* q = a.q.data() + static_cast<size_t>(m) * K;
@@ -77,7 +74,6 @@ QuantizedActivations quantize_activations(const float* x, int M, int K, int bits
       }
       const size_t at = static_cast<size_t>(m) * groups + g;
       a.step[at] = d;
-      a.sum[at] = s;
       a.qsum[at] = qs;
     }
   }
@@ -88,7 +84,6 @@ QuantizedActivations quantize_activations(const float* x, int M, int K, int bits
 struct RowInputs {
   const int8_t* q;
   const float* step;
-  const float* sum;
   const int32_t* qsum;
 };
 
@@ -118,8 +113,8 @@ float groups_portable(int bits, const RowInputs& x, const uint8_t* w, const void
                       int from, int groups) {
   float total = 0;
   for (int g = from; g < groups; ++g)
-    total += scale_at(sc, half, g) * x.step[g] * static_cast<float>(group_dot(bits, w, x.q, g, groups)) +
-             scale_at(bi, half, g) * x.sum[g];
+    total += x.step[g] * (scale_at(sc, half, g) * static_cast<float>(group_dot(bits, w, x.q, g, groups)) +
+                          scale_at(bi, half, g) * static_cast<float>(x.qsum[g]));
   return total;
 }
 
@@ -161,11 +156,11 @@ CE_AVX2 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static
       const __m256 s = load8<Half>(sc, g), b = load8<Half>(bi, g);                                                   \
       __m256 p[Rows];                                                                                                \
       for (int r = 0; r < Rows; ++r) {                                                                               \
-        p[r] = _mm256_mul_ps(s, _mm256_loadu_ps(x[r].step + g));                                                     \
-        outside[r] = _mm256_fmadd_ps(b, _mm256_loadu_ps(x[r].sum + g), outside[r]);                                  \
-        if constexpr (Bits == 8 && !VNNI)                                                                            \
-          outside[r] = _mm256_fmadd_ps(_mm256_mul_ps(p[r], _mm256_set1_ps(128.0f)),                                  \
-                                       _mm256_cvtepi32_ps(load256(x[r].qsum + g)), outside[r]);                       \
+        const __m256 step = _mm256_loadu_ps(x[r].step + g), qsum = _mm256_cvtepi32_ps(load256(x[r].qsum + g));       \
+        p[r] = _mm256_mul_ps(s, step);                                                                               \
+        __m256 bias = _mm256_mul_ps(b, step);                                                                        \
+        if constexpr (Bits == 8 && !VNNI) bias = _mm256_fmadd_ps(p[r], _mm256_set1_ps(128.0f), bias);                \
+        outside[r] = _mm256_fmadd_ps(bias, qsum, outside[r]);                                                        \
       }                                                                                                              \
       if constexpr (Bits == 4) {                                                                                     \
         for (int k = 0; k < 4; ++k) {                                                                                \
@@ -315,7 +310,7 @@ void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales,
           const int rows = std::min(kRowBlock, t1 - m0);
           for (int r = 0; r < rows; ++r) {
             const size_t m = m0 + r;
-            xr[r] = {a.q.data() + m * K, a.step.data() + m * groups, a.sum.data() + m * groups, a.qsum.data() + m * groups};
+            xr[r] = {a.q.data() + m * K, a.step.data() + m * groups, a.qsum.data() + m * groups};
           }
           rows_dispatch(kernel, bits, half_scales, xr, rows, wn, sc, bi, groups, acc);
           for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];

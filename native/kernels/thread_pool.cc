@@ -8,6 +8,15 @@
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define CE_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define CE_PAUSE() asm volatile("yield")
+#else
+#define CE_PAUSE() ((void)0)
+#endif
+
 namespace ce::kernels {
 
 namespace {
@@ -20,8 +29,14 @@ int default_threads() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-// Workers wait for a generation counter to move; the caller runs the first range
-// itself, so a 1-thread pool has no workers at all.
+// Decode runs a few hundred short parallel_for calls per token, so waking workers
+// through a condition variable each time (tens of microseconds) would cost a large
+// share of a token. Workers and the caller therefore spin on atomics for a short
+// while (about 50 us) before they sleep; an idle pool sleeps and costs nothing.
+constexpr int kSpins = 20000;
+
+// Workers watch a generation counter; the caller runs the first range itself, so a
+// 1-thread pool has no workers at all.
 class Pool {
  public:
   explicit Pool(int threads) { resize(threads); }
@@ -32,7 +47,7 @@ class Pool {
     stop();
     stopping_ = false;
     // New workers start from the current generation: earlier jobs are not theirs.
-    const uint64_t now = generation_;
+    const uint64_t now = generation_.load();
     for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i, now] { work(i, now); });
   }
 
@@ -42,18 +57,24 @@ class Pool {
       if (n > 0) fn(0, n);
       return;
     }
+    fn_ = &fn;
+    n_ = n;
+    parts_ = parts;
+    // Every worker acknowledges every job, even one with no range for it, so none
+    // can still be reading this job's fields when the next one writes them.
+    pending_.store(size() - 1, std::memory_order_relaxed);
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      fn_ = &fn;
-      n_ = n;
-      parts_ = parts;
-      pending_ = parts - 1;
-      ++generation_;
+      std::lock_guard<std::mutex> lock(mutex_);  // pairs with the sleepers' predicate check
+      generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     fn(0, chunk_end(0));
+    for (int i = 0; i < kSpins; ++i) {
+      if (pending_.load(std::memory_order_acquire) == 0) return;
+      CE_PAUSE();
+    }
     std::unique_lock<std::mutex> lock(mutex_);
-    done_cv_.wait(lock, [this] { return pending_ == 0; });
+    done_cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
   }
 
  private:
@@ -61,17 +82,23 @@ class Pool {
 
   void work(int index, uint64_t seen) {
     for (;;) {
-      std::unique_lock<std::mutex> lock(mutex_);
-      cv_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-      if (index >= parts_) continue;
-      const auto* fn = fn_;
-      const int begin = static_cast<int>(static_cast<long>(n_) * index / parts_), end = chunk_end(index);
-      lock.unlock();
-      (*fn)(begin, end);
-      lock.lock();
-      if (--pending_ == 0) done_cv_.notify_one();
+      uint64_t now = generation_.load(std::memory_order_acquire);
+      for (int i = 0; i < kSpins && now == seen && !stopping_.load(std::memory_order_relaxed); ++i) {
+        CE_PAUSE();
+        now = generation_.load(std::memory_order_acquire);
+      }
+      if (now == seen) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [&] { return stopping_.load() || generation_.load() != seen; });
+        now = generation_.load(std::memory_order_acquire);
+      }
+      if (stopping_.load()) return;
+      seen = now;
+      if (index < parts_) (*fn_)(static_cast<int>(static_cast<long>(n_) * index / parts_), chunk_end(index));
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        done_cv_.notify_one();
+      }
     }
   }
 
@@ -88,10 +115,13 @@ class Pool {
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable cv_, done_cv_;
+  // Written by the caller before the generation moves (release), read by workers
+  // after they see it move (acquire).
   const std::function<void(int, int)>* fn_ = nullptr;
-  int n_ = 0, parts_ = 1, pending_ = 0;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
+  int n_ = 0, parts_ = 1;
+  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stopping_{false};
 };
 
 std::mutex& pool_mutex() {

@@ -70,6 +70,7 @@ Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::
     for (const Linear* l : {&b.q, &b.k, &b.v, &b.o, &b.gate, &b.up, &b.down}) weight_bytes_ += nbytes(*l);
     blocks_.push_back(std::move(b));
   }
+  decode_bytes_ = weight_bytes_ + nbytes(output_);
   weight_bytes_ += nbytes(embed_);
   if (store.has("output.weight")) weight_bytes_ += nbytes(output_);
   // Materialise every weight now, on the loading thread, so the first generation

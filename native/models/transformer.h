@@ -50,6 +50,9 @@ class Transformer {
 
   const ModelConfig& config() const { return config_; }
   uint64_t weight_bytes() const { return weight_bytes_; }
+  // Weight bytes one decoded token reads: every block and the output projection
+  // (the embedding table only when it doubles as the output; a lookup reads a row).
+  uint64_t decode_bytes() const { return decode_bytes_; }
 
   // Runs `tokens` at positions cache.offset.. and appends their keys/values.
   // Returns float32 logits of the last position, shape [vocab]. For each layer l
@@ -76,6 +79,7 @@ class Transformer {
   mx::array out_norm_{0.0f};
   Linear output_;
   uint64_t weight_bytes_ = 0;
+  uint64_t decode_bytes_ = 0;
 };
 
 }  // namespace ce

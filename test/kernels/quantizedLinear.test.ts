@@ -2,12 +2,12 @@
 // capped in turn where the CPU has more) across odd shapes,
 // bit widths, group sizes (group 32 uses our kernel, others fall back to stock MLX),
 // thread counts and scale dtypes, against two references:
-//  - exact: a float64 TypeScript model of what the kernel computes (activations
-//    rounded to int8 per group of 32, step max|x|/127; weights dequantized; bias
-//    term on the exact sums). Must agree to float32 rounding.
+//  - exact: a float64 TypeScript model of what the kernel computes: the
+//    dequantized weights times the activations rounded to int8 per group of 32
+//    (step max|x|/127, half to even). Must agree to float32 rounding.
 //  - stock MLX dequantize-then-matmul on the unrounded activations. Must agree
 //    within the provable bound of the activation rounding:
-//    sum over groups of (step/2) * sum_j |scale * code_j|.
+//    sum over groups of (step/2) * sum_j |scale * code_j + bias|.
 import t from 'tap';
 import { native } from '../../lib/runtime/native';
 import { rng } from '../fixtures/random';
@@ -57,8 +57,8 @@ function references(M: number, N: number, K: number, bits: number, group: number
         const s = scales[(n * K + k) / group | 0], bias = biases[(n * K + k) / group | 0];
         const c = code(w, n, k, K, bits);
         const { step, q } = groups[k >> 5];
-        y += s * c * step * q[k & 31] + bias * x[m * K + k];
-        b += (step / 2) * Math.abs(s * c);
+        y += (s * c + bias) * step * q[k & 31];
+        b += (step / 2) * Math.abs(s * c + bias);
       }
       exact[m * N + n] = y;
       bound[m * N + n] = b;

@@ -56,7 +56,10 @@ for (const config of [TINY_LLAMA, TINY_QWEN2]) {
       for (const l of layers) {
         for (let j = 0; j < positions.length; j++) {
           const exp = ref.hidden[l][positions[j]];
-          t.ok(maxAbsDiff(hs[l][j], exp) < 2e-2 * scale(exp), `layer ${l} position ${positions[j]}`);
+          // The mixture includes Q6_K, re-quantized to 8 bits at load (~1e-2 per layer;
+          // see the per-type test below), and int8 input roundings shift with it.
+          const e = maxAbsDiff(hs[l][j], exp) / scale(exp);
+          t.ok(e < 3e-2, `layer ${l} position ${positions[j]}: relative error ${e.toExponential(1)}`);
         }
       }
       // final norm + output projection of the native last-layer state == native logits
@@ -207,4 +210,30 @@ t.test('1000 short generations leave RSS flat', async (t) => {
   t.comment(`RSS change over 1000 generations: ${grown.toFixed(1)} MiB`);
   t.ok(grown < 8, 'RSS grew less than 8 MiB');
   model.dispose();
+});
+
+// One GGML type per model: formats our layout holds exactly must match the
+// reference to float32 rounding (this also pins the kernels' int8 input rounding,
+// which the reference models); K-quants are converted at load, within their bound.
+const EXACT = ['F32', 'F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0'] as const;
+const CONVERTED: [string, number][] = [['Q4_K', 1e-2], ['Q5_K', 2e-3], ['Q6_K', 3e-2]];
+t.test('each weight format alone, hidden states vs the reference', async (t) => {
+  for (const [type, tolerance] of [...EXACT.map((e) => [e, 1e-5] as [string, number]), ...CONVERTED]) {
+    const tiny = makeTinyModel({ ...TINY_LLAMA, types: [type as (typeof TINY_LLAMA.types)[number]] }, 3);
+    const model = await loadModel(tiny.path);
+    const r = rng(11);
+    const prompt = Array.from({ length: 9 }, () => Math.floor(r() * 256));
+    const ref = referenceForward(tiny, prompt);
+    const s = model.createSession();
+    await s.prefill(prompt);
+    const positions = [0, 4, 8];
+    const hs = await s.hiddenStates([TINY_LLAMA.layers], positions);
+    let worst = 0;
+    positions.forEach((p, j) => {
+      const exp = ref.hidden[TINY_LLAMA.layers][p];
+      worst = Math.max(worst, maxAbsDiff(hs[0][j], exp) / scale(exp));
+    });
+    t.ok(worst < tolerance, `${type}: last layer relative error ${worst.toExponential(1)} (< ${tolerance})`);
+    model.dispose();
+  }
 });
