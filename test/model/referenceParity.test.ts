@@ -1,9 +1,19 @@
 // The default model (SmolLM2-135M Q4_1) on our runtime vs llama.cpp (node-llama-cpp,
-// an independent implementation) on the same GGUF: tokenizer ids and greedy output.
+// an independent implementation) on the same GGUF: tokenizer ids and greedy output;
+// and both against the exact float64 forward pass of that GGUF (test fixture).
+//
+// Both runtimes round each quantized layer's input to int8 per group of 32 (llama.cpp's
+// Q8_1/Q8_0; our kernels do the same, see native/kernels/quantized_linear.cc), each
+// with its own summation order, so each sits a little off the exact pass, in its own
+// direction. Measured on these prompts (largest next-token probability difference):
+// llama.cpp vs exact 0.016-0.029, ours vs exact 0.018-0.065, the float64 model of our
+// int8 rounding vs exact 0.025-0.048; stock MLX's float32 path vs exact < 1e-4.
 import t from 'tap';
 import { loadModel } from '../../lib';
 import { defaultModelPath } from '../fixtures/defaultModel';
+import { ggufReference } from '../fixtures/ggufReference';
 import { loadReference } from '../fixtures/llamaCpp';
+import { referenceForward } from '../fixtures/referenceForward';
 
 const CORPUS = [
   'Hello, world!',
@@ -49,6 +59,32 @@ t.test('tokenizer and greedy decoding match llama.cpp', async (t) => {
     for (const text of CORPUS) t.equal(model.tokenizer.decode(await model.tokenizer.encode(text)), text, 'decode(encode(x)) === x');
   });
 
+  const softmax = (logits: ArrayLike<number>) => {
+    const max = Math.max(...Array.from(logits));
+    let z = 0;
+    for (let i = 0; i < logits.length; i++) z += Math.exp(logits[i] - max);
+    return Float64Array.from(logits, (v) => Math.exp(v - max) / z);
+  };
+
+  t.test('next-token distribution matches the exact float64 forward pass', async (t) => {
+    const exactModel = await ggufReference(path);
+    const ids = Array.from(await model.tokenizer.encode(model.renderChat([{ role: 'user', content: PROMPTS[0] }])));
+    const exact = softmax(referenceForward(exactModel, ids, { int8Activations: false }).logits[ids.length - 1]);
+    const s = model.createSession();
+    await s.prefill(ids);
+    const ours = softmax(await s.logits());
+    s.dispose();
+    let worst = 0, best = 0, exactBest = 0;
+    for (let i = 0; i < exact.length; i++) {
+      worst = Math.max(worst, Math.abs(ours[i] - exact[i]));
+      if (ours[i] > ours[best]) best = i;
+      if (exact[i] > exact[exactBest]) exactBest = i;
+    }
+    t.comment(`largest |probability difference| vs the exact pass: ${worst.toFixed(4)}`);
+    t.equal(best, exactBest, 'same most likely token');
+    t.ok(worst < 0.07, 'every token probability within 0.07 of the exact pass');
+  });
+
   t.test('next-token distributions agree with llama.cpp', async (t) => {
     let worst = 0;
     for (const prompt of PROMPTS) {
@@ -64,7 +100,8 @@ t.test('tokenizer and greedy decoding match llama.cpp', async (t) => {
       for (const [tok, p] of theirs) worst = Math.max(worst, Math.abs(p - Math.exp(logits[tok] - max) / z));
     }
     t.comment(`largest |probability difference| over ${PROMPTS.length} prompts: ${worst.toFixed(4)}`);
-    t.ok(worst < 0.05, 'every token probability within 0.05');
+    // Two independent roundings, each up to ~0.05 off the exact pass (see the top).
+    t.ok(worst < 0.1, 'every token probability within 0.1');
   });
 
   t.test(`greedy ${N} tokens on ${PROMPTS.length} prompts`, async (t) => {
@@ -95,11 +132,14 @@ t.test('tokenizer and greedy decoding match llama.cpp', async (t) => {
     }
     const rate = agree / positions;
     t.comment(`identical greedy sequences: ${identical}/${PROMPTS.length}; teacher-forced top-1 agreement ${(100 * rate).toFixed(2)}% of ${positions} positions; largest logit gap where they differ ${maxGap.toFixed(3)}`);
-    // llama.cpp quantizes activations to 8 bits (Q8_1) for its Q4_1 dot products and
-    // keeps the KV cache in f16; we keep both in float32. On this small model the top
-    // two tokens are often within a few percent, so those roundings flip some near-ties
-    // (measured: 96.2% agreement, largest gap 0.28). Any real numerical bug shows up
-    // as gaps of several logits and agreement far lower.
+    // Both runtimes round activations to int8 (see the top); llama.cpp also keeps its
+    // KV cache in f16. On this small model the top two tokens are often within a few
+    // percent, so those roundings flip some near-ties (measured: 97.7% agreement,
+    // largest gap 0.18; with our earlier float32 activations 96.2%, gap 0.28). The
+    // exact float64 pass of the same GGUF agrees with llama.cpp on only 96.2% of these
+    // positions (measured once, too slow for a test), so 99% is out of reach for any
+    // runtime that is not llama.cpp itself. Any real numerical bug shows up as gaps of
+    // several logits and agreement far lower.
     t.ok(rate >= 0.95, 'top-1 agreement >= 95% of positions');
     t.ok(maxGap < 0.5, 'every disagreement is a near-tie (logit gap < 0.5)');
     t.ok(identical >= 2, 'some greedy sequences are identical token for token');
