@@ -24,6 +24,7 @@ namespace {
 
 constexpr int kGroup = 32;  // the group size the kernels handle (all GGUF conversions)
 constexpr int kRowBlock = 4;  // rows of x per kernel call: each weight is unpacked once for them
+constexpr int kPrefetchBytes = 2048;  // how far ahead of the kernel weights are prefetched
 constexpr size_t kActivationTile = 256 << 10;  // bytes of int8 activations kept in L2 while weights stream
 
 // ---- activations ------------------------------------------------------------
@@ -162,6 +163,9 @@ CE_AVX2 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static
         if constexpr (Bits == 8 && !VNNI) bias = _mm256_fmadd_ps(p[r], _mm256_set1_ps(128.0f), bias);                \
         outside[r] = _mm256_fmadd_ps(bias, qsum, outside[r]);                                                        \
       }                                                                                                              \
+      /* Weights stream from memory once per token: fetch ahead of use. */                                        \
+      for (int line = 0; line < Bits * 32; line += 64)                                                               \
+        _mm_prefetch(reinterpret_cast<const char*>(w + g * Bits * 4 + kPrefetchBytes + line), _MM_HINT_T0);        \
       if constexpr (Bits == 4) {                                                                                     \
         for (int k = 0; k < 4; ++k) {                                                                                \
           const __m256i codes = load256(w + (g + 2 * k) * 16);                                                       \
