@@ -6,10 +6,16 @@
 #include <thread>
 
 #include "common/errors.h"
+#include "mlx/memory.h"
 
 namespace ce::addon {
 
 namespace {
+
+// MLX keeps freed buffers for reuse, by default up to its memory limit: after one
+// long prefill that is hundreds of MB of resident memory. Decode reuses small
+// buffers only, so a modest cache keeps its speed and bounds the footprint.
+constexpr size_t kMlxCacheBytes = 64 << 20;
 
 // The worker thread is never joined: it lives for the whole process (a static
 // std::thread joined at exit would race with library teardown).
@@ -30,6 +36,7 @@ class MlxThread {
  private:
   MlxThread() : thread_([this] { loop(); }) { thread_.detach(); }
   void loop() {
+    mlx::core::set_cache_limit(kMlxCacheBytes);
     for (;;) {
       std::function<void()> fn;
       {

@@ -146,59 +146,87 @@ CE_AVX2 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static
 
 // Rows x (8 groups at a time) against one row of weights. One template, compiled
 // twice: for AVX2 and for AVX-512 VNNI (same arithmetic, exact integer dots).
+// NAME##_block does one block of up to 8 groups: `units` pairs of groups (4-bit) or
+// groups (8-bit); s and b are the block's weight scales and biases, step[r] and
+// qsum[r] point at 8 values of row r's activation steps and sums.
 #define CE_ROWS_KERNEL(TARGET, NAME, VNNI)                                                                           \
+  template <int Bits, int Rows>                                                                                      \
+  TARGET __attribute__((always_inline)) inline void NAME##_block(                                                    \
+      const RowInputs* x, const uint8_t* w, int g, __m256 s, __m256 b, const float* const* step,                     \
+      const int32_t* const* qsum, int units, __m256 (&acc)[Rows][2], __m256 (&outside)[Rows]) {                      \
+    const __m256i ones16 = _mm256_set1_epi16(1), nibbles = _mm256_set1_epi8(0x0f);                                  \
+    __m256 p[Rows];                                                                                                  \
+    for (int r = 0; r < Rows; ++r) {                                                                                 \
+      const __m256 st = _mm256_loadu_ps(step[r]), qs = _mm256_cvtepi32_ps(load256(qsum[r]));                         \
+      p[r] = _mm256_mul_ps(s, st);                                                                                   \
+      __m256 bias = _mm256_mul_ps(b, st);                                                                            \
+      if constexpr (Bits == 8 && !VNNI) bias = _mm256_fmadd_ps(p[r], _mm256_set1_ps(128.0f), bias);                  \
+      outside[r] = _mm256_fmadd_ps(bias, qs, outside[r]);                                                            \
+    }                                                                                                                \
+    /* Weights stream from memory once per token: fetch ahead of use. */                                          \
+    for (int line = 0; line < Bits * 32; line += 64)                                                                 \
+      _mm_prefetch(reinterpret_cast<const char*>(w + g * Bits * 4 + kPrefetchBytes + line), _MM_HINT_T0);          \
+    if constexpr (Bits == 4) {                                                                                       \
+      for (int k = 0; k < units; ++k) {                                                                              \
+        const __m256i codes = load256(w + (g + 2 * k) * 16);                                                         \
+        const __m256i lo = _mm256_and_si256(codes, nibbles);                                                         \
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(codes, 4), nibbles);                                   \
+        const __m256i pick = _mm256_setr_epi32(2 * k, 2 * k, 2 * k, 2 * k, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1); \
+        for (int r = 0; r < Rows; ++r) {                                                                             \
+          const int8_t* q = x[r].q + (g + 2 * k) * kGroup;                                                           \
+          __m256i dots;                                                                                              \
+          if constexpr (VNNI)                                                                                        \
+            dots = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, load256(q)), hi, load256(q + 32)); \
+          else                                                                                                       \
+            dots = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(lo, load256(q)),                          \
+                                                      _mm256_maddubs_epi16(hi, load256(q + 32))), ones16);           \
+          acc[r][k & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_permutevar8x32_ps(p[r], pick), acc[r][k & 1]); \
+        }                                                                                                            \
+      }                                                                                                              \
+    } else {                                                                                                         \
+      for (int k = 0; k < units; ++k) {                                                                              \
+        __m256i codes = load256(w + (g + k) * kGroup);                                                               \
+        if constexpr (!VNNI) codes = _mm256_xor_si256(codes, _mm256_set1_epi8(char(0x80)));                          \
+        const __m256i pick = _mm256_set1_epi32(k);                                                                   \
+        for (int r = 0; r < Rows; ++r) {                                                                             \
+          const __m256i q = load256(x[r].q + (g + k) * kGroup);                                                      \
+          __m256i dots;                                                                                              \
+          if constexpr (VNNI)                                                                                        \
+            dots = _mm256_dpbusd_epi32(_mm256_setzero_si256(), codes, q);                                            \
+          else                                                                                                       \
+            dots = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(codes), _mm256_sign_epi8(q, codes)), ones16); \
+          acc[r][k & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_permutevar8x32_ps(p[r], pick), acc[r][k & 1]); \
+        }                                                                                                            \
+      }                                                                                                              \
+    }                                                                                                                \
+  }                                                                                                                  \
+                                                                                                                     \
   template <int Bits, bool Half, int Rows>                                                                           \
   TARGET void NAME(const RowInputs* x, const uint8_t* w, const void* sc, const void* bi, int groups, float* out) {   \
-    const __m256i ones16 = _mm256_set1_epi16(1), nibbles = _mm256_set1_epi8(0x0f);                                  \
     __m256 acc[Rows][2], outside[Rows];                                                                              \
     for (int r = 0; r < Rows; ++r) acc[r][0] = acc[r][1] = outside[r] = _mm256_setzero_ps();                         \
+    const float* step[Rows];                                                                                         \
+    const int32_t* qsum[Rows];                                                                                       \
     int g = 0;                                                                                                       \
     for (; g + 8 <= groups; g += 8) {                                                                                \
-      const __m256 s = load8<Half>(sc, g), b = load8<Half>(bi, g);                                                   \
-      __m256 p[Rows];                                                                                                \
-      for (int r = 0; r < Rows; ++r) {                                                                               \
-        const __m256 step = _mm256_loadu_ps(x[r].step + g), qsum = _mm256_cvtepi32_ps(load256(x[r].qsum + g));       \
-        p[r] = _mm256_mul_ps(s, step);                                                                               \
-        __m256 bias = _mm256_mul_ps(b, step);                                                                        \
-        if constexpr (Bits == 8 && !VNNI) bias = _mm256_fmadd_ps(p[r], _mm256_set1_ps(128.0f), bias);                \
-        outside[r] = _mm256_fmadd_ps(bias, qsum, outside[r]);                                                        \
+      for (int r = 0; r < Rows; ++r) step[r] = x[r].step + g, qsum[r] = x[r].qsum + g;                               \
+      NAME##_block<Bits, Rows>(x, w, g, load8<Half>(sc, g), load8<Half>(bi, g), step, qsum, Bits == 4 ? 4 : 8, acc, outside); \
+    }                                                                                                                \
+    /* A last partial block, from zero-padded copies (a last unpaired 4-bit group */                              \
+    /* is left to the scalar loop). */                                                                             \
+    const int blocked = Bits == 4 ? groups & ~1 : groups;                                                            \
+    if (g < blocked) {                                                                                               \
+      const int rem = blocked - g;                                                                                   \
+      alignas(32) float ts[8] = {}, tb[8] = {}, tstep[Rows][8] = {};                                                 \
+      alignas(32) int32_t tq[Rows][8] = {};                                                                          \
+      for (int i = 0; i < rem; ++i) {                                                                                \
+        ts[i] = scale_at(sc, Half, g + i);                                                                           \
+        tb[i] = scale_at(bi, Half, g + i);                                                                           \
+        for (int r = 0; r < Rows; ++r) tstep[r][i] = x[r].step[g + i], tq[r][i] = x[r].qsum[g + i];                  \
       }                                                                                                              \
-      /* Weights stream from memory once per token: fetch ahead of use. */                                        \
-      for (int line = 0; line < Bits * 32; line += 64)                                                               \
-        _mm_prefetch(reinterpret_cast<const char*>(w + g * Bits * 4 + kPrefetchBytes + line), _MM_HINT_T0);        \
-      if constexpr (Bits == 4) {                                                                                     \
-        for (int k = 0; k < 4; ++k) {                                                                                \
-          const __m256i codes = load256(w + (g + 2 * k) * 16);                                                       \
-          const __m256i lo = _mm256_and_si256(codes, nibbles);                                                       \
-          const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(codes, 4), nibbles);                                 \
-          const __m256i pick = _mm256_setr_epi32(2 * k, 2 * k, 2 * k, 2 * k, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1); \
-          for (int r = 0; r < Rows; ++r) {                                                                           \
-            const int8_t* q = x[r].q + (g + 2 * k) * kGroup;                                                         \
-            __m256i dots;                                                                                            \
-            if constexpr (VNNI)                                                                                      \
-              dots = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, load256(q)), hi, load256(q + 32)); \
-            else                                                                                                     \
-              dots = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(lo, load256(q)),                        \
-                                                        _mm256_maddubs_epi16(hi, load256(q + 32))), ones16);         \
-            acc[r][k & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_permutevar8x32_ps(p[r], pick), acc[r][k & 1]); \
-          }                                                                                                          \
-        }                                                                                                            \
-      } else {                                                                                                       \
-        for (int k = 0; k < 8; ++k) {                                                                                \
-          __m256i codes = load256(w + (g + k) * kGroup);                                                             \
-          if constexpr (!VNNI) codes = _mm256_xor_si256(codes, _mm256_set1_epi8(char(0x80)));                        \
-          const __m256i pick = _mm256_set1_epi32(k);                                                                 \
-          for (int r = 0; r < Rows; ++r) {                                                                           \
-            const __m256i q = load256(x[r].q + (g + k) * kGroup);                                                    \
-            __m256i dots;                                                                                            \
-            if constexpr (VNNI)                                                                                      \
-              dots = _mm256_dpbusd_epi32(_mm256_setzero_si256(), codes, q);                                          \
-            else                                                                                                     \
-              dots = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(codes), _mm256_sign_epi8(q, codes)), ones16); \
-            acc[r][k & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_permutevar8x32_ps(p[r], pick), acc[r][k & 1]); \
-          }                                                                                                          \
-        }                                                                                                            \
-      }                                                                                                              \
+      for (int r = 0; r < Rows; ++r) step[r] = tstep[r], qsum[r] = tq[r];                                            \
+      NAME##_block<Bits, Rows>(x, w, g, _mm256_load_ps(ts), _mm256_load_ps(tb), step, qsum, Bits == 4 ? rem / 2 : rem, acc, outside); \
+      g = blocked;                                                                                                   \
     }                                                                                                                \
     for (int r = 0; r < Rows; ++r)                                                                                   \
       out[r] = hsum(_mm256_add_ps(acc[r][0], acc[r][1])) + hsum(outside[r]) +                                        \

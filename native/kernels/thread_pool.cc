@@ -32,8 +32,8 @@ int default_threads() {
 // Decode runs a few hundred short parallel_for calls per token, so waking workers
 // through a condition variable each time (tens of microseconds) would cost a large
 // share of a token. Workers and the caller therefore spin on atomics for a short
-// while (about 50 us) before they sleep; an idle pool sleeps and costs nothing.
-constexpr int kSpins = 20000;
+// while (2000 pauses, tens of microseconds) before they sleep; an idle pool sleeps and costs nothing.
+constexpr int kSpins = 2000;
 
 // Workers watch a generation counter; the caller runs the first range itself, so a
 // 1-thread pool has no workers at all.

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -40,6 +41,9 @@ int64_t element_count(const TensorSpec& s) {
   }
   return n;
 }
+
+// Raw bytes read per slice while converting a quantized tensor.
+constexpr size_t kLoadSliceBytes = 16 << 20;
 
 // Wraps a malloc'd buffer in an MLX array without copying; MLX frees it.
 template <typename T>
@@ -101,21 +105,29 @@ int TensorStore::fd_for(const std::string& file) {
   return fd;
 }
 
-std::vector<uint8_t> TensorStore::read(const TensorSpec& s) {
-  const int fd = fd_for(s.file);
+void TensorStore::check_in_file(const TensorSpec& s) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) throw Error(codes::kIo, "[load] cannot stat " + s.file);
+  if (::fstat(fd_for(s.file), &st) != 0) throw Error(codes::kIo, "[load] cannot stat " + s.file);
   if (s.offset > static_cast<uint64_t>(st.st_size) || s.nbytes > static_cast<uint64_t>(st.st_size) - s.offset)
     format_error(s, "data runs past the end of the file (truncated?)");
-  std::vector<uint8_t> buf(s.nbytes);
+}
+
+void TensorStore::read_into(const TensorSpec& s, uint64_t from, uint64_t count, uint8_t* dst) {
+  const int fd = fd_for(s.file);
   uint64_t done = 0;
-  while (done < s.nbytes) {
-    const ssize_t n = ::pread(fd, buf.data() + done, s.nbytes - done, static_cast<off_t>(s.offset + done));
+  while (done < count) {
+    const ssize_t n = ::pread(fd, dst + done, count - done, static_cast<off_t>(s.offset + from + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw Error(codes::kIo, "[load] read failed for " + s.file + ": " + std::strerror(errno));
     done += static_cast<uint64_t>(n);
   }
-  bytes_loaded_ += s.nbytes;
+  bytes_loaded_ += count;
+}
+
+std::vector<uint8_t> TensorStore::read(const TensorSpec& s) {
+  check_in_file(s);
+  std::vector<uint8_t> buf(s.nbytes);
+  read_into(s, 0, s.nbytes, buf.data());
   return buf;
 }
 
@@ -166,17 +178,27 @@ Linear TensorStore::linear(const std::string& name) {
     if (w.nbytes != static_cast<uint64_t>(n / layout->elements * layout->bytes))
       format_error(w, "byte size does not match its shape");
     if (const auto affine = quant::affine_shape(type)) {
-      std::vector<uint8_t> raw = read(w);
+      check_in_file(w);
       uint32_t* packed = alloc<uint32_t>(n * affine->bits / 32);
       uint16_t* scales = alloc<uint16_t>(n / affine->group);
       uint16_t* biases = alloc<uint16_t>(n / affine->group);
-      // Conversion is CPU-bound (K-quant unpacking): split the rows over the kernels' threads.
+      // Read and convert a slice of rows at a time, so loading never holds a whole
+      // raw tensor (the output projection alone can be 200 MB) beside its conversion.
+      // Conversion is CPU-bound (K-quant unpacking): each slice's rows are split over
+      // the kernels' threads.
       const size_t src_row = static_cast<size_t>(cols / layout->elements) * layout->bytes;
       const size_t words_row = static_cast<size_t>(cols) * affine->bits / 32, groups_row = cols / affine->group;
-      kernels::parallel_for(static_cast<int>(rows), [&](int r0, int r1) {
-        quant::to_affine(type, raw.data() + r0 * src_row, r1 - r0, cols, packed + r0 * words_row,
-                         scales + r0 * groups_row, biases + r0 * groups_row);
-      });
+      const int64_t slice = std::max<int64_t>(1, static_cast<int64_t>(kLoadSliceBytes / src_row));
+      std::vector<uint8_t> raw(static_cast<size_t>(std::min(rows, slice)) * src_row);
+      for (int64_t s0 = 0; s0 < rows; s0 += slice) {
+        const int64_t count = std::min(slice, rows - s0);
+        read_into(w, s0 * src_row, count * src_row, raw.data());
+        kernels::parallel_for(static_cast<int>(count), [&](int r0, int r1) {
+          const int64_t r = s0 + r0;
+          quant::to_affine(type, raw.data() + r0 * src_row, r1 - r0, cols, packed + r * words_row,
+                           scales + r * groups_row, biases + r * groups_row);
+        });
+      }
       lin.bits = affine->bits;
       lin.group = affine->group;
       lin.weight = adopt(packed, {static_cast<int>(rows), static_cast<int>(cols * affine->bits / 32)}, mx::uint32);

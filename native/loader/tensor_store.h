@@ -66,6 +66,9 @@ class TensorStore {
  private:
   const TensorSpec& spec(const std::string& name) const;
   std::vector<uint8_t> read(const TensorSpec& s);
+  // Bytes [from, from + count) of a tensor already checked with check_in_file.
+  void read_into(const TensorSpec& s, uint64_t from, uint64_t count, uint8_t* dst);
+  void check_in_file(const TensorSpec& s);
   int fd_for(const std::string& file);
 
   std::map<std::string, TensorSpec> specs_;

@@ -21,6 +21,43 @@ uint64_t nbytes(const Linear& l) {
   return n;
 }
 
+// Projections of the same input stored as one matrix (rows stacked) when they share
+// a quantized format, so a step quantises the input and dispatches the thread pool
+// once; their outputs are column ranges of the result. Each fusion is evaluated at
+// once so loading never holds a second copy of more than one layer.
+std::optional<Linear> fuse(const std::vector<const Linear*>& parts) {
+  const Linear& first = *parts.front();
+  if (!first.quantized()) return std::nullopt;
+  for (const Linear* l : parts) {
+    if (l->bits != first.bits || l->group != first.group || l->weight.dtype() != first.weight.dtype() ||
+        l->weight.shape(1) != first.weight.shape(1) || l->scales->dtype() != first.scales->dtype() ||
+        l->biases->dtype() != first.biases->dtype() || l->bias.has_value() != first.bias.has_value() ||
+        (l->bias && l->bias->dtype() != first.bias->dtype()))
+      return std::nullopt;
+  }
+  auto stack = [&](auto member) {
+    std::vector<mx::array> arrays;
+    for (const Linear* l : parts) arrays.push_back(member(*l));
+    return mx::concatenate(arrays, 0);
+  };
+  Linear f;
+  f.bits = first.bits;
+  f.group = first.group;
+  f.weight = stack([](const Linear& l) { return l.weight; });
+  f.scales = stack([](const Linear& l) { return *l.scales; });
+  f.biases = stack([](const Linear& l) { return *l.biases; });
+  if (first.bias) f.bias = stack([](const Linear& l) { return *l.bias; });
+  std::vector<mx::array> all = {f.weight, *f.scales, *f.biases};
+  if (f.bias) all.push_back(*f.bias);
+  mx::eval(all);
+  return f;
+}
+
+// Column ranges [from, to) of the last axis of a [1, L, N] projection.
+mx::array columns(const mx::array& y, int from, int to) {
+  return mx::slice(y, {0, 0, from}, {1, y.shape(1), to});
+}
+
 void check_rows(const Linear& l, int64_t rows, const std::string& name) {
   if (l.out_features() != rows)
     throw Error(codes::kModelFormat, "[load] " + name + " has " + std::to_string(l.out_features()) +
@@ -68,6 +105,8 @@ Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::
     check_rows(b.up, c.intermediate_size, p + "ffn_up");
     check_rows(b.down, c.hidden_size, p + "ffn_down");
     for (const Linear* l : {&b.q, &b.k, &b.v, &b.o, &b.gate, &b.up, &b.down}) weight_bytes_ += nbytes(*l);
+    if ((b.qkv = fuse({&b.q, &b.k, &b.v}))) b.q = b.k = b.v = Linear{};
+    if ((b.gate_up = fuse({&b.gate, &b.up}))) b.gate = b.up = Linear{};
     blocks_.push_back(std::move(b));
   }
   decode_bytes_ = weight_bytes_ + nbytes(output_);
@@ -78,6 +117,7 @@ Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::
   std::vector<mx::array> all = {embed_.weight, out_norm_, output_.weight};
   for (auto& b : blocks_) {
     for (const Linear* l : {&b.q, &b.k, &b.v, &b.o, &b.gate, &b.up, &b.down}) {
+      if (!l->quantized() && l->weight.ndim() == 0) continue;  // fused away
       all.push_back(l->weight);
       for (const auto* a : {&l->scales, &l->biases, &l->bias})
         if (*a) all.push_back(**a);
@@ -115,9 +155,12 @@ mx::array Transformer::attention(const Block& b, const mx::array& x, KVCache& ca
   auto heads = [&](const mx::array& t, int n) {
     return mx::transpose(mx::reshape(t, {1, L, n, c.head_dim}), {0, 2, 1, 3});
   };
-  mx::array q = heads(b.q.apply(x), c.num_heads);
-  mx::array k = heads(b.k.apply(x), c.num_kv_heads);
-  mx::array v = heads(b.v.apply(x), c.num_kv_heads);
+  const int q_cols = c.num_heads * c.head_dim, kv_cols = c.num_kv_heads * c.head_dim;
+  std::optional<mx::array> qkv;
+  if (b.qkv) qkv = b.qkv->apply(x);
+  mx::array q = heads(qkv ? columns(*qkv, 0, q_cols) : b.q.apply(x), c.num_heads);
+  mx::array k = heads(qkv ? columns(*qkv, q_cols, q_cols + kv_cols) : b.k.apply(x), c.num_kv_heads);
+  mx::array v = heads(qkv ? columns(*qkv, q_cols + kv_cols, q_cols + 2 * kv_cols) : b.v.apply(x), c.num_kv_heads);
   q = mx::fast::rope(q, c.head_dim, c.rope_traditional, c.rope_theta, 1.0f, start);
   k = mx::fast::rope(k, c.head_dim, c.rope_traditional, c.rope_theta, 1.0f, start);
   const mx::Shape lo = {0, 0, start, 0}, hi = {1, c.num_kv_heads, start + L, c.head_dim};
@@ -155,8 +198,12 @@ mx::array Transformer::forward(const std::vector<int>& tokens, KVCache& cache,
     const Block& b = blocks_[l];
     h = mx::add(h, attention(b, mx::fast::rms_norm(h, b.attn_norm, c.rms_norm_eps), cache, l));
     const mx::array n = mx::fast::rms_norm(h, b.ffn_norm, c.rms_norm_eps);
-    const mx::array g = b.gate.apply(n);
-    const mx::array act = mx::multiply(mx::multiply(g, mx::sigmoid(g)), b.up.apply(n));
+    std::optional<mx::array> gate_up;
+    if (b.gate_up) gate_up = b.gate_up->apply(n);
+    const int I = c.intermediate_size;
+    const mx::array g = gate_up ? columns(*gate_up, 0, I) : b.gate.apply(n);
+    const mx::array u = gate_up ? columns(*gate_up, I, 2 * I) : b.up.apply(n);
+    const mx::array act = mx::multiply(mx::multiply(g, mx::sigmoid(g)), u);
     h = mx::add(h, b.down.apply(act));
     capture(l + 1);
   }

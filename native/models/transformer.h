@@ -33,6 +33,9 @@ struct ModelConfig {
 struct Block {
   mx::array attn_norm{0.0f}, ffn_norm{0.0f};
   Linear q, k, v, o, gate, up, down;
+  // q|k|v and gate|up as one matrix each when their formats match (then the parts
+  // above are empty): one kernel call instead of several per step.
+  std::optional<Linear> qkv, gate_up;
 };
 
 // Keys and values of every layer for one sequence, grown in steps so most
