@@ -1,3 +1,5 @@
+import { defaultRoutingProbe } from '../probe/defaultRoutingProbe';
+import { RoutingProbe } from '../probe/RoutingProbe';
 import type { Router } from '../routing/Router';
 import type { Model } from '../runtime/Model';
 
@@ -12,25 +14,13 @@ export interface LoadedRouter {
   skipped?: string;
 }
 
-// Resolved at run time: lib/probe is another module's work and may not exist yet, and
-// a static import would make this file fail to compile without it.
-const PROBE_MODULE = '../probe';
-
 /**
- * Resolves `--router`. For `probe`, `probePath` is passed as an opaque path to
- * `RoutingProbe.load(path, model)` of lib/probe; when lib/probe or its `RoutingProbe`
- * export is missing, the probe is skipped (the caller reports it) rather than faked.
+ * Resolves `--router`. For `probe`, `probe` is `default` (the probe shipped for this
+ * model) or a probe file's path; a probe for another model throws
+ * ProbeModelMismatchError, a missing file the read error.
  */
-export async function loadRouter(choice: RouterChoice, model: Model, probePath?: string): Promise<LoadedRouter> {
+export async function loadRouter(choice: RouterChoice, model: Model, probe?: string): Promise<LoadedRouter> {
   if (choice === 'heuristic') return {};
-  let mod: { RoutingProbe?: { load?: (path: string, model: Model) => Promise<Router> } };
-  try {
-    mod = (await import(PROBE_MODULE)) as typeof mod;
-  } catch (e) {
-    return { skipped: `lib/probe is not available (${(e as Error).message.split('\n')[0]})` };
-  }
-  const load = mod.RoutingProbe?.load;
-  if (typeof load !== 'function') return { skipped: 'lib/probe does not export RoutingProbe.load(path, model)' };
-  if (!probePath) return { skipped: '--router probe needs --probe FILE' };
-  return { router: await load.call(mod.RoutingProbe, probePath, model) };
+  if (!probe) return { skipped: '--router probe needs --probe default|FILE' };
+  return { router: probe === 'default' ? defaultRoutingProbe(model) : await RoutingProbe.load(probe, model) };
 }

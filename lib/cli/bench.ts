@@ -19,7 +19,7 @@ import { progressBar } from './progress';
 export const BENCH_USAGE = `usage: compiler-expert bench [--model NAME|PATH] [--suite FILE|DIR] [--humaneval FILE.jsonl]
                        [--conditions model-only,expert,expert+tests,expert+examples]
                        [--limit N] [--shard i/n] [--out results.jsonl]
-                       [--max-tokens N] [--max-rounds N] [--router heuristic|probe] [--probe FILE]
+                       [--max-tokens N] [--max-rounds N] [--router heuristic|probe] [--probe default|FILE]
        compiler-expert bench report results*.jsonl [--out report.md] [--title TEXT] [--note TEXT]`;
 
 /** Default results file of a run. */
@@ -53,7 +53,7 @@ async function run(args: ReturnType<typeof parseArgs>): Promise<number> {
   });
   const routerChoice = (stringFlag(args, 'router') ?? 'heuristic') as RouterChoice;
   if (routerChoice !== 'heuristic' && routerChoice !== 'probe') throw new Error(`--router must be heuristic or probe, got '${routerChoice}'`);
-  if (routerChoice === 'probe' && !stringFlag(args, 'probe')) throw new Error('--router probe needs --probe FILE');
+  if (routerChoice === 'probe' && !stringFlag(args, 'probe')) throw new Error('--router probe needs --probe default|FILE');
   const out = stringFlag(args, 'out') ?? DEFAULT_RESULTS_FILE;
   process.stderr.write(`bench: ${tasks.length} tasks × ${conditions.length} conditions (${conditions.join(', ')}) → ${out}\n`);
 

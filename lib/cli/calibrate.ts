@@ -67,6 +67,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     process.stdout.write(
       `best layer ${result.bestLayer}: CV AUROC ${best.cvAuroc.toFixed(3)}, held-out AUROC ${best.heldOutAuroc.toFixed(3)}, threshold ${result.threshold.toFixed(3)}\n` +
         `held-out: heuristic ${pr(result.heldOut.heuristic)} | probe ${pr(result.heldOut.probe)} | combined ${pr(result.heldOut.combined)}\n` +
+        (result.frameTransfer.length ? `unseen framings (leave one frame out): AUROC ${result.frameTransferAuroc.toFixed(3)}\n` : '') +
         `wrote ${out}, ${reportFile}, ${chartFile}\n`,
     );
     return 0;

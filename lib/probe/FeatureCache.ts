@@ -22,9 +22,17 @@ interface CacheMeta {
   hiddenSize: number;
 }
 
-/** Hash of the contexts' text and order: the key features are valid for. */
+/**
+ * Bumped whenever the runtime's arithmetic changes the hidden states it returns, so
+ * features cached by an older version are not reused (2: int8 activations in the
+ * quantized kernels).
+ */
+const RUNTIME_NUMERICS = 2;
+
+/** Hash of the contexts' text and order (and the runtime's numerics): the key features are valid for. */
 export function hashContexts(contexts: readonly Pick<CalibrationContext, 'id' | 'user' | 'assistant'>[]): string {
   const h = createHash('sha256');
+  h.update(`numerics ${RUNTIME_NUMERICS}\0`);
   for (const c of contexts) h.update(`${c.id}\0${c.user}\0${c.assistant}\0`);
   return h.digest('hex');
 }

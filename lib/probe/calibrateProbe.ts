@@ -71,6 +71,9 @@ export interface FrameTransfer {
   /** Share decided right at the chosen threshold. */
   accuracy: number;
   meanScore: number;
+  /** Every context's score from the probe trained without this frame. */
+  scores: number[];
+  labels: boolean[];
 }
 
 /** Everything calibration found. */
@@ -86,6 +89,8 @@ export interface CalibrationResult {
   decisions: HeldOutDecision[];
   /** Leave-one-frame-out at the chosen layer; empty when disabled. */
   frameTransfer: FrameTransfer[];
+  /** AUROC of all leave-one-frame-out scores pooled (each context scored by a probe that never saw its frame); NaN when disabled. */
+  frameTransferAuroc: number;
   counts: { train: number; heldOut: number; trainPositive: number; heldOutPositive: number };
 }
 
@@ -189,6 +194,7 @@ export function calibrateProbe(
     },
     decisions,
     frameTransfer,
+    frameTransferAuroc: frameTransfer.length ? auroc(frameTransfer.flatMap((f) => f.scores), frameTransfer.flatMap((f) => f.labels)) : NaN,
     counts: { train: train.length, heldOut: test.length, trainPositive: yTrain.filter(Boolean).length, heldOutPositive: yTest.filter(Boolean).length },
   };
 }
@@ -211,6 +217,8 @@ function leaveOneFrameOut(features: FeatureSet, contexts: readonly CalibrationCo
       positives: test.filter((i) => contexts[i].label).length,
       accuracy: right / test.length,
       meanScore: scores.reduce((a, b) => a + b, 0) / test.length,
+      scores,
+      labels: test.map((i) => contexts[i].label),
     }];
   });
 }

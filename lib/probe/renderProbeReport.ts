@@ -66,6 +66,8 @@ export function renderProbeReport(r: CalibrationResult, info: ReportInfo): strin
       '|---|---|---|---|---|',
       ...r.frameTransfer.map((f) => `| ${f.frame} | ${f.count} | ${f.positives} | ${f3(f.accuracy)} | ${f3(f.meanScore)} |`),
       '',
+      `All these scores pooled (every context scored by a probe that never saw its framing): AUROC ${f3(r.frameTransferAuroc)}.`,
+      '',
     );
   }
   const wrong = r.decisions.filter((d) => d.combined !== d.label);

@@ -3,6 +3,7 @@ import {
   echoesVerdict, extractCodeBlocks, formatProportion, hasLoop, judgeCoherence, loadRouter, parseConditions, parseShard, pickBlocks,
   renderChart, renderReport, selectTasks, summarizeByApproach, validateTask, wilson, type BenchRecord, type BenchTask,
 } from '../../lib/bench';
+import { ProbeModelMismatchError, RoutingProbe } from '../../lib/probe';
 import type { Model } from '../../lib/runtime/Model';
 
 t.test('wilson: known 95% intervals', async (t) => {
@@ -93,10 +94,15 @@ t.test('report: table in condition order, breakdowns, regressions with transcrip
   t.equal((svg.match(/<svg/g) ?? []).length, (svg.match(/<\/svg>/g) ?? []).length);
 });
 
-t.test('router hook: heuristic by default, the probe path handed to RoutingProbe.load', async (t) => {
+t.test('router hook: heuristic by default, a probe file, or the shipped probe', async (t) => {
   const model = { info: { id: 'm', name: 'm', hiddenSize: 8 } } as unknown as Model;
   t.same(await loadRouter('heuristic', model), {});
-  t.match(await loadRouter('probe', model), { skipped: /needs --probe FILE/ });
-  // lib/probe is present in this tree: the path reaches RoutingProbe.load, which reads it.
+  t.match(await loadRouter('probe', model), { skipped: /needs --probe default\|FILE/ });
   await t.rejects(loadRouter('probe', model, '/nonexistent/probe.json'), /ENOENT|no such file/);
+  // No probe ships for this model id: refused, not silently replaced.
+  await t.rejects(loadRouter('probe', model, 'default'), ProbeModelMismatchError);
+  const coder = { info: { id: 'bc27d32c9ea43de5', name: 'Qwen2.5 Coder 1.5B Instruct GGUF', hiddenSize: 1536 } } as unknown as Model;
+  const { router } = await loadRouter('probe', coder, 'default');
+  t.ok(router instanceof RoutingProbe, "the coder model's shipped probe");
+  t.equal((router as RoutingProbe).captureLayer, 20);
 });

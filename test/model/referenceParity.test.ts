@@ -14,6 +14,7 @@ import { defaultModelPath } from '../fixtures/defaultModel';
 import { ggufReference } from '../fixtures/ggufReference';
 import { loadReference } from '../fixtures/llamaCpp';
 import { referenceForward } from '../fixtures/referenceForward';
+import { PARITY_PROMPTS } from './parityPrompts';
 
 const CORPUS = [
   'Hello, world!',
@@ -30,18 +31,7 @@ const CORPUS = [
   'x' + ' '.repeat(17) + 'y',
 ];
 
-const PROMPTS = [
-  'Write a Python function that adds two numbers.',
-  'What is the capital of France?',
-  'Write a JavaScript function to reverse a string.',
-  'Explain recursion in one sentence.',
-  'List three prime numbers.',
-  'Write a haiku about the sea.',
-  'def fibonacci(n):',
-  'Translate "good morning" to Spanish.',
-  'What does HTTP stand for?',
-  'Write a TypeScript interface for a user with a name and an age.',
-];
+const PROMPTS = PARITY_PROMPTS;
 
 const N = 32;
 
