@@ -12,6 +12,7 @@
 #include "common/errors.h"
 #include "kernels/quantized_linear.h"
 #include "kernels/thread_pool.h"
+#include "loader/file_rows.h"
 #include "loader/ggml_quants.h"
 
 namespace ce {
@@ -210,6 +211,19 @@ Linear TensorStore::linear(const std::string& name) {
   }
   if (has(name + ".bias")) lin.bias = dense(name + ".bias");
   return lin;
+}
+
+std::unique_ptr<FileRows> TensorStore::file_rows(const std::string& name) {
+  if (mlx_quant_ || !has(name + ".weight")) return nullptr;
+  const TensorSpec& s = spec(name + ".weight");
+  auto it = ggml_types().find(s.type);
+  if (it == ggml_types().end() || s.shape.size() != 2) return nullptr;
+  const auto layout = quant::block_layout(it->second);
+  if (!layout || s.shape[1] % layout->elements != 0 ||
+      s.nbytes != static_cast<uint64_t>(s.shape[0] * s.shape[1] / layout->elements * layout->bytes))
+    return nullptr;
+  check_in_file(s);
+  return std::make_unique<FileRows>(s, it->second);
 }
 
 }  // namespace ce

@@ -15,6 +15,8 @@
 
 namespace ce {
 
+class FileRows;
+
 namespace mx = mlx::core;
 
 // Where one tensor's bytes are and what they hold. `type` is a GGML type name
@@ -61,6 +63,9 @@ class TensorStore {
   // The matrix `name` (e.g. "blk.0.attn_q") as a Linear; reads "<name>.weight"
   // and, when present, "<name>.bias" (and ".scales"/".biases" for MLX-quantized).
   Linear linear(const std::string& name);
+  // "<name>.weight" readable row by row from its file (a GGUF matrix of a type the
+  // loader converts, in a file that holds all of it), or null.
+  std::unique_ptr<FileRows> file_rows(const std::string& name);
   uint64_t bytes_loaded() const { return bytes_loaded_; }
 
  private:

@@ -78,11 +78,20 @@ Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::
   if (c.num_layers <= 0 || c.hidden_size <= 0 || c.num_heads <= 0 || c.num_kv_heads <= 0 ||
       c.head_dim <= 0 || c.vocab_size <= 0 || c.intermediate_size <= 0 || c.num_heads % c.num_kv_heads != 0)
     throw Error(codes::kModelFormat, "[load] inconsistent model dimensions");
-  embed_ = store.linear("token_embd");
-  check_rows(embed_, c.vocab_size, "token_embd");
   out_norm_ = store.dense("output_norm.weight");
-  // Tied embeddings (SmolLM2, small Qwen2) reuse the embedding matrix as output.
-  output_ = store.has("output.weight") ? store.linear("output") : embed_;
+  // Tied embeddings (SmolLM2, small Qwen2) reuse the embedding matrix as output. An
+  // untied one is only looked up: its rows are read from the file when needed.
+  const bool tied = !store.has("output.weight");
+  if (!tied) embed_rows_ = store.file_rows("token_embd");
+  if (embed_rows_) {
+    if (embed_rows_->rows() != c.vocab_size)
+      throw Error(codes::kModelFormat, "[load] token_embd has " + std::to_string(embed_rows_->rows()) +
+                                           " rows, expected " + std::to_string(c.vocab_size));
+  } else {
+    embed_ = store.linear("token_embd");
+    check_rows(embed_, c.vocab_size, "token_embd");
+  }
+  output_ = tied ? embed_ : store.linear("output");
   check_rows(output_, c.vocab_size, "output");
   const int q_rows = c.num_heads * c.head_dim, kv_rows = c.num_kv_heads * c.head_dim;
   for (int i = 0; i < c.num_layers; ++i) {
@@ -110,7 +119,7 @@ Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::
     blocks_.push_back(std::move(b));
   }
   decode_bytes_ = weight_bytes_ + nbytes(output_);
-  weight_bytes_ += nbytes(embed_);
+  if (!embed_rows_) weight_bytes_ += nbytes(embed_);
   if (store.has("output.weight")) weight_bytes_ += nbytes(output_);
   // Materialise every weight now, on the loading thread, so the first generation
   // step does not pay for it and file errors surface here.
@@ -185,7 +194,7 @@ mx::array Transformer::forward(const std::vector<int>& tokens, KVCache& cache,
   reserve(cache, cache.offset + L);
 
   mx::array ids(tokens.begin(), {L}, mx::int32);
-  mx::array h = mx::reshape(embed_.rows(ids), {1, L, c.hidden_size});
+  mx::array h = mx::reshape(embed_rows_ ? embed_rows_->gather(tokens) : embed_.rows(ids), {1, L, c.hidden_size});
   std::optional<mx::array> positions;
   if (!capture_positions.empty())
     positions = mx::array(capture_positions.begin(), {static_cast<int>(capture_positions.size())}, mx::int32);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "loader/file_rows.h"
 #include "loader/tensor_store.h"
 #include "mlx/mlx.h"
 
@@ -77,7 +78,8 @@ class Transformer {
   void reserve(KVCache& cache, int needed) const;
 
   ModelConfig config_;
-  Linear embed_;
+  Linear embed_;  // empty when embed_rows_ reads the table from the file
+  std::unique_ptr<FileRows> embed_rows_;
   std::vector<Block> blocks_;
   mx::array out_norm_{0.0f};
   Linear output_;

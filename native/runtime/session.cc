@@ -11,7 +11,7 @@ namespace ce {
 namespace {
 // Long prompts are computed this many tokens at a time: attention scores for a
 // chunk are chunk x context, so this bounds peak memory.
-constexpr int kPrefillChunk = 512;
+constexpr int kPrefillChunk = 128;
 
 void eval_step(mx::array& logits, KVCache& cache) {
   std::vector<mx::array> outputs = {logits};
