@@ -5,3 +5,4 @@ const pins = JSON.parse(readFileSync(new URL('./pins.json', import.meta.url), 'u
 export const MLX_VERSION = pins.mlxVersion;
 export const MLX_WHEELS = pins.mlxWheels;
 export const MODELS = pins.models;
+export const DATASETS = pins.datasets;

