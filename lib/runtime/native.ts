@@ -59,6 +59,8 @@ export interface NativeAddon {
   mlxVersion: string;
   /** Which CPU kernel the quantized layers use here: `avx512-vnni`, `avx2` or `portable` (`COMPILER_EXPERT_KERNEL=avx2|portable` caps it). */
   cpuKernel: string;
+  /** Test hook: x [M, K] times N rows of GGUF Q4_K/Q6_K blocks (type id 12/14) through our kernel. */
+  kquantCheck(type: number, blocks: Uint8Array, x: Float32Array, M: number, N: number, K: number, threads: number, kernel?: 'avx2' | 'portable'): Promise<{ ours: Float32Array; kernel: string }>;
   /** Test hook: one quantized linear layer through our kernel (`kernel` caps it: `avx2` or `portable`) and through stock MLX. */
   kernelCheck(x: Float32Array, w: Uint32Array, scales: Float32Array, biases: Float32Array, M: number, N: number, K: number, bits: number, group: number, threads: number, halfScales: boolean, kernel?: 'avx2' | 'portable'): Promise<{ ours: Float32Array; reference: Float32Array; kernel: string }>;
   /** Gets (and with an argument, sets) the kernels' thread count. */

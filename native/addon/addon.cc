@@ -19,6 +19,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadModel", Napi::Function::New<ce::addon::LoadModel>(env, "loadModel"));
   exports.Set("mlxVersion", Napi::String::New(env, mlx::core::version()));
   exports.Set("kernelCheck", Napi::Function::New<ce::addon::KernelCheck>(env, "kernelCheck"));
+  exports.Set("kquantCheck", Napi::Function::New<ce::addon::KQuantCheck>(env, "kquantCheck"));
   exports.Set("cpuKernel", Napi::String::New(env, ce::kernels::cpu_kernel_name()));
   exports.Set("threadCount", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     if (info[0].IsNumber()) ce::kernels::set_thread_count(info[0].As<Napi::Number>().Int32Value());

@@ -8,6 +8,7 @@
 
 #include "addon/mlx_thread.h"
 #include "common/errors.h"
+#include "kernels/kquant_linear.h"
 #include "kernels/quantized_linear.h"
 #include "kernels/thread_pool.h"
 
@@ -26,6 +27,54 @@ std::vector<T> copy_of(const Napi::Value& v, const char* what) {
   return out;
 }
 }  // namespace
+
+// Runs `compute` on the MLX thread with the kernels' thread count and tier set as
+// asked (restored after), and resolves with { ours: Float32Array, kernel }.
+template <typename Compute>
+Napi::Value run_kernel_check(Napi::Env env, int threads, const std::string& kernel, Compute compute) {
+  return run_on_mlx_thread(env, [=]() mutable -> ToJs {
+    const int before = kernels::thread_count();
+    kernels::set_thread_count(threads);
+    const std::string before_kernel = kernels::cap_cpu_kernel(kernel.c_str());
+    const std::string used = kernels::cpu_kernel_name();
+    auto o = std::make_shared<std::vector<float>>(compute());
+    kernels::set_thread_count(before);
+    kernels::cap_cpu_kernel(before_kernel.c_str());
+    return [o, used](Napi::Env env) -> Napi::Value {
+      Napi::Object out = Napi::Object::New(env);
+      auto ta = Napi::Float32Array::New(env, o->size());
+      std::memcpy(ta.Data(), o->data(), o->size() * 4);
+      out.Set("ours", ta);
+      out.Set("kernel", used);
+      return out;
+    };
+  });
+}
+
+std::string kernel_arg(const Napi::CallbackInfo& info, size_t at) {
+  return info.Length() > at && info[at].IsString() ? info[at].As<Napi::String>().Utf8Value() : "";
+}
+
+// kquantCheck(type, blocks, x, M, N, K, threads, kernel?) → Promise<{ ours, kernel }>:
+// x [M, K] times the Q4_K/Q6_K rows in `blocks` (GGUF bytes), through our kernel.
+Napi::Value KQuantCheck(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int type = info[0].As<Napi::Number>().Int32Value();
+  auto w = copy_of<uint8_t>(info[1], "blocks");
+  auto x = copy_of<float>(info[2], "x");
+  const int M = info[3].As<Napi::Number>().Int32Value(), N = info[4].As<Napi::Number>().Int32Value(),
+            K = info[5].As<Napi::Number>().Int32Value(), threads = info[6].As<Napi::Number>().Int32Value();
+  if (!kernels::kquant_supported(type) || M <= 0 || N <= 0 || K <= 0 || K % 256 != 0 ||
+      x.size() != size_t(M) * K || w.size() != size_t(N) * kernels::kquant_row_bytes(type, K))
+    throw_js(env, codes::kInvalidArgument, "[kquantCheck] inconsistent shapes or unsupported type");
+  return run_kernel_check(env, threads, kernel_arg(info, 7), [=]() {
+    mx::array xa(x.begin(), {M, K}, mx::float32);
+    mx::array wa(w.begin(), {N, static_cast<int>(w.size() / N)}, mx::uint8);
+    mx::array y = kernels::kquant_linear(xa, wa, type);
+    mx::eval(y);
+    return std::vector<float>(y.data<float>(), y.data<float>() + y.size());
+  });
+}
 
 // kernelCheck(x, w, scales, biases, M, N, K, bits, group, threads, halfScales, kernel?)
 //   → Promise<{ ours, reference }>

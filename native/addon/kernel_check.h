@@ -3,4 +3,5 @@
 
 namespace ce::addon {
 Napi::Value KernelCheck(const Napi::CallbackInfo& info);
+Napi::Value KQuantCheck(const Napi::CallbackInfo& info);
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu_dispatch.h"
+#include "kernels/row_tiles.h"
 #include "kernels/thread_pool.h"
 #include "loader/ggml_quants.h"
 #include "mlx/backend/cpu/encoder.h"
@@ -23,9 +25,7 @@ namespace ce::kernels {
 namespace {
 
 constexpr int kGroup = 32;  // the group size the kernels handle (all GGUF conversions)
-constexpr int kRowBlock = 4;  // rows of x per kernel call: each weight is unpacked once for them
 constexpr int kPrefetchBytes = 2048;  // how far ahead of the kernel weights are prefetched
-constexpr size_t kActivationTile = 256 << 10;  // bytes of int8 activations kept in L2 while weights stream
 
 // ---- activations ------------------------------------------------------------
 // Activations are quantised to int8 per group of 32 (step d = max|x| / 127), as
@@ -237,39 +237,7 @@ CE_ROWS_KERNEL(CE_AVX2, rows_avx2, false)
 CE_ROWS_KERNEL(CE_VNNI, rows_vnni, true)
 #undef CE_ROWS_KERNEL
 
-bool cpu_has_avx2() {
-  static const bool yes =
-      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-  return yes;
-}
-
-bool cpu_has_vnni() {
-  static const bool yes = cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-  return yes;
-}
 #endif
-
-enum class Kernel { kPortable, kAvx2, kVnni };
-
-// COMPILER_EXPERT_KERNEL=portable|avx2 caps the kernel (tests, comparisons).
-std::atomic<int> g_kernel_cap{[] {
-  const char* env = std::getenv("COMPILER_EXPERT_KERNEL");
-  const std::string v = env ? env : "";
-  return static_cast<int>(v == "portable" ? Kernel::kPortable : v == "avx2" ? Kernel::kAvx2 : Kernel::kVnni);
-}()};
-
-Kernel best_kernel() {
-#ifdef CE_X86
-  if (cpu_has_vnni()) return Kernel::kVnni;
-  if (cpu_has_avx2()) return Kernel::kAvx2;
-#endif
-  return Kernel::kPortable;
-}
-
-Kernel active_kernel() {
-  return static_cast<Kernel>(std::min(static_cast<int>(best_kernel()), g_kernel_cap.load(std::memory_order_relaxed)));
-}
 
 template <int Bits, bool Half>
 void rows_simd(Kernel kernel, const RowInputs* x, int rows, const uint8_t* w, const void* sc, const void* bi,
@@ -302,21 +270,6 @@ void rows_dispatch(Kernel kernel, int bits, bool half, const RowInputs* x, int r
 
 }  // namespace
 
-const char* cpu_kernel_name() {
-  switch (active_kernel()) {
-    case Kernel::kVnni: return "avx512-vnni";
-    case Kernel::kAvx2: return "avx2";
-    default: return "portable";
-  }
-}
-
-const char* cap_cpu_kernel(const char* name) {
-  const char* before = cpu_kernel_name();
-  const std::string v = name ? name : "";
-  g_kernel_cap.store(static_cast<int>(v == "portable" ? Kernel::kPortable : v == "avx2" ? Kernel::kAvx2 : Kernel::kVnni));
-  return before;
-}
-
 void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales, const void* biases, bool half_scales,
                           float* out, int M, int N, int K, int group, int bits) {
   (void)group;  // always kGroup: quantized_linear() routes other groups to stock MLX
@@ -326,29 +279,18 @@ void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales,
   const size_t row_bytes = static_cast<size_t>(K) * bits / 8;
   const size_t scale_bytes = half_scales ? 2 : 4;
   const uint8_t* wb = reinterpret_cast<const uint8_t*>(w);
-  // Prefill: a tile of activation rows stays in L2 while each thread streams its
-  // weight rows past it, so the weights are read from memory once per tile.
-  const int tile = std::max(kRowBlock, static_cast<int>(kActivationTile / K) / kRowBlock * kRowBlock);
-  parallel_for(N, [&](int begin, int end) {
+  for_row_tiles(M, N, K, [&](int n, int m0, int rows) {
     RowInputs xr[kRowBlock];
     float acc[kRowBlock];
-    for (int t0 = 0; t0 < M; t0 += tile) {
-      const int t1 = std::min(M, t0 + tile);
-      for (int n = begin; n < end; ++n) {
-        const uint8_t* wn = wb + n * row_bytes;
-        const auto* sc = static_cast<const uint8_t*>(scales) + static_cast<size_t>(n) * groups * scale_bytes;
-        const auto* bi = static_cast<const uint8_t*>(biases) + static_cast<size_t>(n) * groups * scale_bytes;
-        for (int m0 = t0; m0 < t1; m0 += kRowBlock) {
-          const int rows = std::min(kRowBlock, t1 - m0);
-          for (int r = 0; r < rows; ++r) {
-            const size_t m = m0 + r;
-            xr[r] = {a.q.data() + m * K, a.step.data() + m * groups, a.qsum.data() + m * groups};
-          }
-          rows_dispatch(kernel, bits, half_scales, xr, rows, wn, sc, bi, groups, acc);
-          for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];
-        }
-      }
+    const uint8_t* wn = wb + n * row_bytes;
+    const auto* sc = static_cast<const uint8_t*>(scales) + static_cast<size_t>(n) * groups * scale_bytes;
+    const auto* bi = static_cast<const uint8_t*>(biases) + static_cast<size_t>(n) * groups * scale_bytes;
+    for (int r = 0; r < rows; ++r) {
+      const size_t m = m0 + r;
+      xr[r] = {a.q.data() + m * K, a.step.data() + m * groups, a.qsum.data() + m * groups};
     }
+    rows_dispatch(kernel, bits, half_scales, xr, rows, wn, sc, bi, groups, acc);
+    for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];
   });
 }
 

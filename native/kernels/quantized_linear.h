@@ -11,6 +11,7 @@
 // is built.
 #pragma once
 
+#include "kernels/cpu_dispatch.h"
 #include "mlx/mlx.h"
 
 namespace ce::kernels {
@@ -19,15 +20,6 @@ namespace mx = mlx::core;
 
 mx::array quantized_linear(const mx::array& x, const mx::array& w, const mx::array& scales,
                            const mx::array& biases, int group, int bits, mx::StreamOrDevice s = {});
-
-// Which kernel runs here: "avx512-vnni", "avx2" or "portable" (the best the CPU
-// has, unless capped).
-const char* cpu_kernel_name();
-
-// Caps the kernel at "portable", "avx2" or anything else for no cap (tests and
-// comparisons; COMPILER_EXPERT_KERNEL sets it at start). Returns the kernel that
-// ran before. All kernels compute the same integer dot products.
-const char* cap_cpu_kernel(const char* name);
 
 // Direct entry: out[M, N] = x[M, K] W^T. Scales and biases are float32, or float16
 // when `half_scales` (what GGUF conversions store: 1 bit per weight less to read).

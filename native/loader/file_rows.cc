@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/errors.h"
+#include "kernels/kquant_linear.h"
 #include "loader/ggml_quants.h"
 
 namespace ce {
@@ -49,6 +50,10 @@ mx::array FileRows::gather(const std::vector<int>& ids) const {
       done += static_cast<size_t>(got);
     }
     float* row = out.data() + i * cols_;
+    if (kernels::kquant_supported(type_)) {  // the values the K-quant kernels compute with
+      kernels::kquant_dequantize_row(type_, raw.data(), cols_, row);
+      continue;
+    }
     if (!affine) {
       quant::dense_to_f32(type_, raw.data(), cols_, row);
       continue;

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/errors.h"
+#include "kernels/kquant_linear.h"
 #include "kernels/quantized_linear.h"
 #include "kernels/thread_pool.h"
 #include "loader/file_rows.h"
@@ -59,6 +60,16 @@ T* alloc(int64_t n) {
   return static_cast<T*>(p);
 }
 
+// K-quant weights stay as blocks for our CPU kernels; MLX's GPU kernels need the
+// affine form.
+bool keep_kquant_blocks() {
+  static const bool yes = [] {
+    const char* env = std::getenv("COMPILER_EXPERT_KQUANT");
+    return !(env && std::string(env) == "0");
+  }();
+  return yes && mx::default_device() == mx::Device::cpu;
+}
+
 mx::Shape to_shape(const std::vector<int64_t>& dims) {
   mx::Shape shape;
   for (int64_t d : dims) shape.push_back(static_cast<int>(d));
@@ -68,12 +79,24 @@ mx::Shape to_shape(const std::vector<int64_t>& dims) {
 }  // namespace
 
 mx::array Linear::apply(const mx::array& x) const {
-  mx::array y = quantized() ? kernels::quantized_linear(x, weight, *scales, *biases, group, bits)
-                            : mx::matmul(x, mx::transpose(weight));
+  mx::array y = kquant      ? kernels::kquant_linear(x, weight, kquant)
+                : quantized() ? kernels::quantized_linear(x, weight, *scales, *biases, group, bits)
+                              : mx::matmul(x, mx::transpose(weight));
   return bias ? mx::add(y, *bias) : y;
 }
 
 mx::array Linear::rows(const mx::array& ids) const {
+  if (kquant) {  // a few rows per step: gather their blocks, dequantize them here
+    mx::array raw = mx::take(weight, ids, 0);
+    mx::eval(raw);
+    const int n = raw.shape(0);
+    const int64_t row_bytes = raw.shape(1);
+    const int64_t cols = row_bytes / kernels::kquant_row_bytes(kquant, 256) * 256;
+    std::vector<float> out(static_cast<size_t>(n * cols));
+    for (int i = 0; i < n; ++i)
+      kernels::kquant_dequantize_row(kquant, raw.data<uint8_t>() + i * row_bytes, cols, out.data() + i * cols);
+    return mx::array(out.begin(), {n, static_cast<int>(cols)}, mx::float32);
+  }
   if (!quantized()) return mx::take(weight, ids, 0);
   // Scales may be float16 (GGUF conversions): dequantize in float32.
   return mx::dequantize(mx::take(weight, ids, 0), mx::astype(mx::take(*scales, ids, 0), mx::float32),
@@ -178,7 +201,14 @@ Linear TensorStore::linear(const std::string& name) {
     if (cols % layout->elements != 0) format_error(w, "row length is not a whole number of blocks");
     if (w.nbytes != static_cast<uint64_t>(n / layout->elements * layout->bytes))
       format_error(w, "byte size does not match its shape");
-    if (const auto affine = quant::affine_shape(type)) {
+    if (kernels::kquant_supported(type) && keep_kquant_blocks()) {
+      check_in_file(w);
+      const int64_t row_bytes = kernels::kquant_row_bytes(type, cols);
+      uint8_t* blocks = alloc<uint8_t>(rows * row_bytes);
+      read_into(w, 0, w.nbytes, blocks);
+      lin.kquant = type;
+      lin.weight = adopt(blocks, {static_cast<int>(rows), static_cast<int>(row_bytes)}, mx::uint8);
+    } else if (const auto affine = quant::affine_shape(type)) {
       check_in_file(w);
       uint32_t* packed = alloc<uint32_t>(n * affine->bits / 32);
       uint16_t* scales = alloc<uint16_t>(n / affine->group);

@@ -38,12 +38,15 @@ struct MlxQuantization {
   int group_size = 0;
 };
 
-// A matrix used as y = x W^T (+ bias): dense float32, or affine-quantized.
+// A matrix used as y = x W^T (+ bias): dense float32, affine-quantized (codes of
+// `bits` bits, a scale and bias per `group`), or GGUF K-quant super-blocks kept as
+// the file has them (`kquant` = their GGML type; weight is uint8 [rows, row bytes]).
 struct Linear {
   mx::array weight{0.0f};
   std::optional<mx::array> scales, biases, bias;
   int bits = 0;
   int group = 0;
+  int kquant = 0;
 
   bool quantized() const { return bits != 0; }
   int64_t out_features() const { return weight.shape(0); }
@@ -62,6 +65,8 @@ class TensorStore {
   mx::array dense(const std::string& name);
   // The matrix `name` (e.g. "blk.0.attn_q") as a Linear; reads "<name>.weight"
   // and, when present, "<name>.bias" (and ".scales"/".biases" for MLX-quantized).
+  // Q4_K/Q6_K weights stay K-quant blocks when the kernels run on the CPU
+  // (COMPILER_EXPERT_KQUANT=0 converts them to the affine form instead).
   Linear linear(const std::string& name);
   // "<name>.weight" readable row by row from its file (a GGUF matrix of a type the
   // loader converts, in a file that holds all of it), or null.

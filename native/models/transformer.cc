@@ -27,28 +27,32 @@ uint64_t nbytes(const Linear& l) {
 // once so loading never holds a second copy of more than one layer.
 std::optional<Linear> fuse(const std::vector<const Linear*>& parts) {
   const Linear& first = *parts.front();
-  if (!first.quantized()) return std::nullopt;
+  if (!first.quantized() && !first.kquant) return std::nullopt;
+  const auto same_dtype = [](const std::optional<mx::array>& a, const std::optional<mx::array>& b) {
+    return a.has_value() == b.has_value() && (!a || a->dtype() == b->dtype());
+  };
   for (const Linear* l : parts) {
-    if (l->bits != first.bits || l->group != first.group || l->weight.dtype() != first.weight.dtype() ||
-        l->weight.shape(1) != first.weight.shape(1) || l->scales->dtype() != first.scales->dtype() ||
-        l->biases->dtype() != first.biases->dtype() || l->bias.has_value() != first.bias.has_value() ||
-        (l->bias && l->bias->dtype() != first.bias->dtype()))
+    if (l->bits != first.bits || l->group != first.group || l->kquant != first.kquant ||
+        l->weight.dtype() != first.weight.dtype() || l->weight.shape(1) != first.weight.shape(1) ||
+        !same_dtype(l->scales, first.scales) || !same_dtype(l->biases, first.biases) || !same_dtype(l->bias, first.bias))
       return std::nullopt;
   }
   auto stack = [&](auto member) {
     std::vector<mx::array> arrays;
-    for (const Linear* l : parts) arrays.push_back(member(*l));
+    for (const Linear* l : parts) arrays.push_back(*member(*l));
     return mx::concatenate(arrays, 0);
   };
   Linear f;
   f.bits = first.bits;
   f.group = first.group;
-  f.weight = stack([](const Linear& l) { return l.weight; });
-  f.scales = stack([](const Linear& l) { return *l.scales; });
-  f.biases = stack([](const Linear& l) { return *l.biases; });
-  if (first.bias) f.bias = stack([](const Linear& l) { return *l.bias; });
-  std::vector<mx::array> all = {f.weight, *f.scales, *f.biases};
-  if (f.bias) all.push_back(*f.bias);
+  f.kquant = first.kquant;
+  f.weight = stack([](const Linear& l) { return std::optional<mx::array>(l.weight); });
+  std::vector<mx::array> all = {f.weight};
+  for (auto member : {&Linear::scales, &Linear::biases, &Linear::bias}) {
+    if (!(first.*member)) continue;
+    f.*member = stack([member](const Linear& l) { return l.*member; });
+    all.push_back(*(f.*member));
+  }
   mx::eval(all);
   return f;
 }

@@ -10,6 +10,7 @@
 //    sum over groups of (step/2) * sum_j |scale * code_j + bias|.
 import t from 'tap';
 import { native } from '../../lib/runtime/native';
+import { quantizeRun } from '../fixtures/int8Activations';
 import { rng } from '../fixtures/random';
 
 // Scales and biases are drawn on grids that float16 represents exactly, so the f16
@@ -28,29 +29,12 @@ function code(w: Uint32Array, n: number, k: number, K: number, bits: number): nu
   return (w[Math.floor(bit / 32)] >>> bit % 32) & ((1 << bits) - 1);
 }
 
-/** Round half to even, like the kernel's nearbyint. */
-function rint(v: number): number {
-  const f = Math.floor(v);
-  const d = v - f;
-  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
-}
-
-/** float32 int8 rounding of one group, the kernel's arithmetic step by step. */
-function quantizeGroup(x: Float32Array, at: number) {
-  let amax = 0;
-  for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[at + j]));
-  const step = Math.fround(amax / 127);
-  const inv = step > 0 ? Math.fround(1 / step) : 0;
-  const q = Array.from({ length: 32 }, (_, j) => rint(Math.fround(x[at + j] * inv)));
-  return { step, q };
-}
-
 function references(M: number, N: number, K: number, bits: number, group: number, inp: ReturnType<typeof inputs>) {
   const { x, w, scales, biases } = inp;
   const exact = new Float64Array(M * N);
   const bound = new Float64Array(M * N);
   for (let m = 0; m < M; m++) {
-    const groups = Array.from({ length: K / 32 }, (_, g) => quantizeGroup(x, m * K + g * 32));
+    const groups = Array.from({ length: K / 32 }, (_, g) => quantizeRun(x, m * K + g * 32, 32));
     for (let n = 0; n < N; n++) {
       let y = 0, b = 0;
       for (let k = 0; k < K; k++) {

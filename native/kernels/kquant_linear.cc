@@ -1,0 +1,410 @@
+#include "kernels/kquant_linear.h"
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "kernels/cpu_dispatch.h"
+#include "kernels/row_tiles.h"
+#include "loader/ggml_quants.h"
+#include "mlx/backend/cpu/encoder.h"
+#include "mlx/primitives.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define CE_X86 1
+#endif
+
+namespace ce::kernels {
+
+namespace {
+
+constexpr int kSuper = 256;           // values per super-block
+constexpr int kQ4KBytes = 144;        // f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles
+constexpr int kQ6KBytes = 210;        // 128 bytes low nibbles, 64 bytes high 2-bit pairs, 16 int8 scales, f16 d
+constexpr int kPrefetchBytes = 2048;  // how far ahead of the kernel weights are prefetched
+
+// ---- activations --------------------------------------------------------------
+// int8 per super-block: step d = max|x| / 127, q = nearbyint(x / d) (half to even),
+// plus the sum of q over every 16 values (Q6_K's sub-block; two make Q4_K's), which
+// the kernels need for Q4_K's mins and Q6_K's offset of 32.
+struct SuperActivations {
+  std::vector<int8_t> q;       // [M, K]
+  std::vector<float> step;     // [M, K / 256]
+  std::vector<int16_t> sum16;  // [M, K / 16]
+};
+
+SuperActivations quantize_super(const float* x, int M, int K) {
+  const int blocks = K / kSuper;
+  SuperActivations a;
+  a.q.resize(static_cast<size_t>(M) * K);
+  a.step.resize(static_cast<size_t>(M) * blocks);
+  a.sum16.resize(static_cast<size_t>(M) * K / 16);
+  for (size_t b = 0; b < a.step.size(); ++b) {
+    const float* v = x + b * kSuper;
+    float amax = 0;
+    for (int j = 0; j < kSuper; ++j) amax = std::max(amax, std::fabs(v[j]));
+    const float d = amax / 127.0f;
+    const float inv = d > 0 ? 1.0f / d : 0.0f;
+    int8_t* q = a.q.data() + b * kSuper;
+    for (int j = 0; j < kSuper; ++j) q[j] = static_cast<int8_t>(std::nearbyint(v[j] * inv));
+    for (int s = 0; s < kSuper / 16; ++s) {
+      int sum = 0;
+      for (int j = 0; j < 16; ++j) sum += q[16 * s + j];
+      a.sum16[b * (kSuper / 16) + s] = static_cast<int16_t>(sum);
+    }
+    a.step[b] = d;
+  }
+  return a;
+}
+
+// One row of activations, as the kernels see it.
+struct SuperRow {
+  const int8_t* q;
+  const float* step;
+  const int16_t* sum16;
+};
+
+float f16_at(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return quant::half_to_float(h);
+}
+
+// Q4_K's 12 bytes of 6-bit scales and mins, 8 of each, as bytes: for sub-blocks
+// 0-3 the low 6 bits of bytes 0-3 (scales) and 4-7 (mins); for 4-7, a low nibble
+// from bytes 8-11 (scales; the high nibble for mins) under the top 2 bits of bytes
+// 0-3 (scales) or 4-7 (mins). Four bytes at a time with masks.
+struct ScalesMins {
+  uint8_t scale[8];
+  uint8_t min[8];
+};
+
+ScalesMins unpack_q4k_scales(const uint8_t* p) {
+  uint32_t u[3];
+  std::memcpy(u, p, 12);
+  const uint32_t words[4] = {
+      u[0] & 0x3f3f3f3fu,
+      (u[2] & 0x0f0f0f0fu) | ((u[0] >> 2) & 0x30303030u),
+      u[1] & 0x3f3f3f3fu,
+      ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 2) & 0x30303030u),
+  };
+  ScalesMins r;
+  std::memcpy(&r, words, 16);
+  return r;
+}
+
+// ---- portable kernels (plain integer loops that compilers vectorise) ----------
+// Q4_K: value = d * scale[s] * code - dmin * min[s], s = 32-value sub-block; the
+// nibbles of bytes 32c..32c+31 hold values 64c.. (low) and 64c+32.. (high).
+float q4k_row_portable(const SuperRow& x, const uint8_t* w, int blocks) {
+  float total = 0;
+  for (int b = 0; b < blocks; ++b) {
+    const uint8_t* blk = w + b * kQ4KBytes;
+    const ScalesMins sm = unpack_q4k_scales(blk + 4);
+    const uint8_t* qs = blk + 16;
+    const int8_t* q = x.q + b * kSuper;
+    const int16_t* s16 = x.sum16 + b * 16;
+    int32_t sumi = 0, summ = 0;
+    for (int c = 0; c < 4; ++c) {
+      int32_t lo = 0, hi = 0;
+      for (int l = 0; l < 32; ++l) {
+        lo += (qs[32 * c + l] & 0x0f) * q[64 * c + l];
+        hi += (qs[32 * c + l] >> 4) * q[64 * c + 32 + l];
+      }
+      sumi += sm.scale[2 * c] * lo + sm.scale[2 * c + 1] * hi;
+    }
+    for (int s = 0; s < 8; ++s) summ += sm.min[s] * (s16[2 * s] + s16[2 * s + 1]);
+    total += x.step[b] * (f16_at(blk) * static_cast<float>(sumi) - f16_at(blk + 2) * static_cast<float>(summ));
+  }
+  return total;
+}
+
+// Q6_K: value = d * scale[s] * (code - 32), s = 16-value sub-block, code 6 bits: in
+// each half of 128 values, a low nibble of ql (bytes 0-31 low, 32-63 low, 0-31 high,
+// 32-63 high for values 0-31, 32-63, 64-95, 96-127) and 2 bits of qh[l] (bits 0-1,
+// 2-3, 4-5, 6-7 for the same four runs).
+float q6k_row_portable(const SuperRow& x, const uint8_t* w, int blocks) {
+  float total = 0;
+  for (int b = 0; b < blocks; ++b) {
+    const uint8_t* blk = w + b * kQ6KBytes;
+    const uint8_t* ql = blk;
+    const uint8_t* qh = blk + 128;
+    const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 192);
+    const int8_t* q = x.q + b * kSuper;
+    const int16_t* s16 = x.sum16 + b * 16;
+    int32_t sumi = 0;
+    for (int s = 0; s < 16; ++s) {
+      const int h = s >> 3, run = (s >> 1) & 3, part = s & 1;
+      const uint8_t* lo = ql + 64 * h + (run & 1) * 32;
+      const uint8_t* hi = qh + 32 * h;
+      const int lo_shift = (run >> 1) * 4, hi_shift = 2 * run;
+      int32_t dot = 0;
+      for (int j = 0; j < 16; ++j) {
+        const int l = 16 * part + j;
+        const int code = ((lo[l] >> lo_shift) & 0x0f) | (((hi[l] >> hi_shift) & 3) << 4);
+        dot += code * q[128 * h + 32 * run + l];
+      }
+      sumi += sc[s] * (dot - 32 * s16[s]);
+    }
+    total += x.step[b] * f16_at(blk + 208) * static_cast<float>(sumi);
+  }
+  return total;
+}
+
+#ifdef CE_X86
+// ---- AVX2 and AVX-512 VNNI kernels ---------------------------------------------
+// maddubs multiplies unsigned codes (Q4_K <= 15, Q6_K <= 63) by the signed int8
+// activations into int16 pairs (<= 2 * 63 * 127, no saturation); a multiply-add with
+// the sub-scales (madd, or VNNI's dpwssd which also accumulates) gives int32. A
+// super-block's integer sum stays below 2^26, so one float multiply-add per block.
+#define CE_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define CE_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512vnni")))
+
+CE_AVX2 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+CE_AVX2 inline float hsum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+CE_AVX2 inline float f16c_at(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+CE_AVX2 inline void prefetch_block(const uint8_t* blk, int bytes) {
+  for (int line = 0; line < bytes; line += 64) _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetchBytes + line), _MM_HINT_T0);
+}
+
+// Byte masks picking, within each 128-bit lane of 8 int16 scales, the scale of the
+// lane's 16 values: run k of a Q6_K half covers sub-blocks 2k (low lane) and 2k+1.
+CE_AVX2 inline __m256i q6k_scale_pick(int k) {
+  const char a = static_cast<char>(4 * k), b = static_cast<char>(4 * k + 1);
+  const char c = static_cast<char>(4 * k + 2), d = static_cast<char>(4 * k + 3);
+  return _mm256_setr_epi8(a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b, c, d, c, d, c, d, c, d, c, d, c, d, c, d, c, d);
+}
+
+// Byte masks broadcasting int16 word j (0-7) of each 128-bit lane.
+CE_AVX2 inline __m256i word_pick(int j) {
+  const char a = static_cast<char>(2 * j), b = static_cast<char>(2 * j + 1);
+  return _mm256_setr_epi8(a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b);
+}
+
+#define CE_KQUANT_KERNELS(TARGET, NAME, VNNI)                                                                        \
+  TARGET inline __m256i NAME##_scaled(__m256i acc, __m256i pairs, __m256i scale) {                                    \
+    if constexpr (VNNI) return _mm256_dpwssd_epi32(acc, pairs, scale);                                               \
+    else return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, scale));                                             \
+  }                                                                                                                  \
+                                                                                                                     \
+  template <int Rows>                                                                                                \
+  TARGET void NAME##_q4k(const SuperRow* x, const uint8_t* w, int blocks, float* out) {                              \
+    __m256 acc[Rows];                                                                                                \
+    for (int r = 0; r < Rows; ++r) acc[r] = _mm256_setzero_ps();                                                     \
+    const __m256i nibble = _mm256_set1_epi8(0x0f);                                                                   \
+    for (int b = 0; b < blocks; ++b) {                                                                               \
+      const uint8_t* blk = w + b * kQ4KBytes;                                                                        \
+      prefetch_block(blk, kQ4KBytes);                                                                                \
+      const ScalesMins sm = unpack_q4k_scales(blk + 4);                                                              \
+      const float d = f16c_at(blk), dmin = f16c_at(blk + 2);                                                         \
+      const __m256i scales = _mm256_broadcastsi128_si256(                                                            \
+          _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm.scale))));                          \
+      /* mins, each repeated for the two 16-value sums of its sub-block */                                        \
+      const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm.min));                                  \
+      const __m256i mins = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));                                          \
+      /* two chains per row: each dpwssd waits for the one before it */                                           \
+      __m256i sumi[Rows], sumj[Rows];                                                                                \
+      for (int r = 0; r < Rows; ++r) sumi[r] = sumj[r] = _mm256_setzero_si256();                                     \
+      for (int c = 0; c < 4; ++c) {                                                                                  \
+        const __m256i codes = load256(blk + 16 + 32 * c);                                                            \
+        const __m256i lo = _mm256_and_si256(codes, nibble);                                                          \
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(codes, 4), nibble);                                    \
+        const __m256i s_lo = _mm256_shuffle_epi8(scales, word_pick(2 * c));                                         \
+        const __m256i s_hi = _mm256_shuffle_epi8(scales, word_pick(2 * c + 1));                                     \
+        for (int r = 0; r < Rows; ++r) {                                                                             \
+          const int8_t* q = x[r].q + b * kSuper + 64 * c;                                                            \
+          sumi[r] = NAME##_scaled(sumi[r], _mm256_maddubs_epi16(lo, load256(q)), s_lo);                              \
+          sumj[r] = NAME##_scaled(sumj[r], _mm256_maddubs_epi16(hi, load256(q + 32)), s_hi);                         \
+        }                                                                                                            \
+      }                                                                                                              \
+      for (int r = 0; r < Rows; ++r) {                                                                               \
+        const float dx = x[r].step[b];                                                                               \
+        const __m256i summ = _mm256_madd_epi16(mins, load256(x[r].sum16 + b * 16));                                 \
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sumi[r], sumj[r])), _mm256_set1_ps(d * dx), acc[r]); \
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(summ), _mm256_set1_ps(-dmin * dx), acc[r]);                      \
+      }                                                                                                              \
+    }                                                                                                                \
+    for (int r = 0; r < Rows; ++r) out[r] = hsum8(acc[r]);                                                           \
+  }                                                                                                                  \
+                                                                                                                     \
+  template <int Rows>                                                                                                \
+  TARGET void NAME##_q6k(const SuperRow* x, const uint8_t* w, int blocks, float* out) {                              \
+    __m256 acc[Rows];                                                                                                \
+    for (int r = 0; r < Rows; ++r) acc[r] = _mm256_setzero_ps();                                                     \
+    const __m256i nibble = _mm256_set1_epi8(0x0f), top = _mm256_set1_epi8(0x30);                                     \
+    for (int b = 0; b < blocks; ++b) {                                                                               \
+      const uint8_t* blk = w + b * kQ6KBytes;                                                                        \
+      prefetch_block(blk, kQ6KBytes);                                                                                \
+      const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 192);                                                 \
+      const float d = f16c_at(blk + 208);                                                                            \
+      /* codes are stored + 32: start each sum at -32 * sum_s scale[s] * sum16[s] */                              \
+      const __m256i scales = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));            \
+      __m256i sumi[Rows], sumj[Rows];                                                                                \
+      for (int r = 0; r < Rows; ++r) sumj[r] = _mm256_setzero_si256();                                              \
+      for (int r = 0; r < Rows; ++r)                                                                                 \
+        sumi[r] = _mm256_sub_epi32(_mm256_setzero_si256(),                                                           \
+                                   _mm256_slli_epi32(_mm256_madd_epi16(scales, load256(x[r].sum16 + b * 16)), 5));   \
+      for (int h = 0; h < 2; ++h) {                                                                                  \
+        const __m256i half_scales =                                                                                  \
+            _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc + 8 * h)))); \
+        const __m256i ql0 = load256(blk + 64 * h), ql1 = load256(blk + 64 * h + 32), qh = load256(blk + 128 + 32 * h); \
+        const __m256i runs[4] = {                                                                                    \
+            _mm256_or_si256(_mm256_and_si256(ql0, nibble), _mm256_and_si256(_mm256_slli_epi16(qh, 4), top)),         \
+            _mm256_or_si256(_mm256_and_si256(ql1, nibble), _mm256_and_si256(_mm256_slli_epi16(qh, 2), top)),         \
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), nibble), _mm256_and_si256(qh, top)),         \
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), nibble),                                     \
+                            _mm256_and_si256(_mm256_srli_epi16(qh, 2), top)),                                        \
+        };                                                                                                           \
+        for (int k = 0; k < 4; ++k) {                                                                                \
+          const __m256i scale = _mm256_shuffle_epi8(half_scales, q6k_scale_pick(k));                                 \
+          for (int r = 0; r < Rows; ++r) {                                                                           \
+            __m256i& into = k & 1 ? sumj[r] : sumi[r];                                                               \
+            into = NAME##_scaled(into, _mm256_maddubs_epi16(runs[k], load256(x[r].q + b * kSuper + 128 * h + 32 * k)), scale); \
+          }                                                                                                          \
+        }                                                                                                            \
+      }                                                                                                              \
+      for (int r = 0; r < Rows; ++r)                                                                                 \
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sumi[r], sumj[r])), _mm256_set1_ps(d * x[r].step[b]), acc[r]); \
+    }                                                                                                                \
+    for (int r = 0; r < Rows; ++r) out[r] = hsum8(acc[r]);                                                           \
+  }
+
+CE_KQUANT_KERNELS(CE_AVX2, kq_avx2, false)
+CE_KQUANT_KERNELS(CE_VNNI, kq_vnni, true)
+#undef CE_KQUANT_KERNELS
+#endif
+
+// Rows of x (up to kRowBlock) against one weight row.
+void rows_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const uint8_t* w, int blocks, float* out) {
+#ifdef CE_X86
+  if (kernel != Kernel::kPortable) {
+#define CE_CALL(FN)                                  \
+  switch (rows) {                                    \
+    case 1: return FN<1>(x, w, blocks, out);         \
+    case 2: return FN<2>(x, w, blocks, out);         \
+    case 3: return FN<3>(x, w, blocks, out);         \
+    default: return FN<4>(x, w, blocks, out);        \
+  }
+    if (kernel == Kernel::kVnni) {
+      if (type == quant::Q4_K) CE_CALL(kq_vnni_q4k) else CE_CALL(kq_vnni_q6k)
+    } else {
+      if (type == quant::Q4_K) CE_CALL(kq_avx2_q4k) else CE_CALL(kq_avx2_q6k)
+    }
+#undef CE_CALL
+  }
+#endif
+  for (int r = 0; r < rows; ++r)
+    out[r] = type == quant::Q4_K ? q4k_row_portable(x[r], w, blocks) : q6k_row_portable(x[r], w, blocks);
+}
+
+class KQuantLinear : public mx::UnaryPrimitive {
+ public:
+  KQuantLinear(mx::Stream stream, int type) : mx::UnaryPrimitive(stream), type_(type) {}
+
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    const mx::array& x = inputs[0];
+    const mx::array& w = inputs[1];
+    out.set_data(mx::allocator::malloc(out.nbytes()));
+    auto& encoder = mx::cpu::get_command_encoder(stream());
+    encoder.set_input_array(x);
+    encoder.set_input_array(w);
+    encoder.set_output_array(out);
+    const int M = x.shape(0), K = x.shape(1), N = w.shape(0);
+    encoder.dispatch([xp = x.data<float>(), wp = w.data<uint8_t>(), op = out.data<float>(), type = type_, M, N, K]() {
+      kquant_linear_cpu(xp, wp, type, op, M, N, K);
+    });
+  }
+
+  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
+    throw std::runtime_error("[KQuantLinear] has no GPU implementation");  // the loader converts for GPU instead
+  }
+
+  const char* name() const override { return "CompilerExpertKQuantLinear"; }
+  bool is_equivalent(const mx::Primitive& other) const override {
+    return static_cast<const KQuantLinear&>(other).type_ == type_;
+  }
+
+ private:
+  int type_;
+};
+
+}  // namespace
+
+void kquant_dequantize_row(int ggml_type, const uint8_t* row, int64_t cols, float* out) {
+  for (int64_t b = 0; b < cols / kSuper; ++b, out += kSuper) {
+    if (ggml_type == quant::Q4_K) {
+      const uint8_t* blk = row + b * kQ4KBytes;
+      const ScalesMins sm = unpack_q4k_scales(blk + 4);
+      const float d = f16_at(blk), dmin = f16_at(blk + 2);
+      for (int i = 0; i < kSuper; ++i) {
+        const int c = i / 64, high = (i / 32) & 1, s = i / 32;
+        const int code = (blk[16 + 32 * c + i % 32] >> (4 * high)) & 0x0f;
+        out[i] = d * sm.scale[s] * static_cast<float>(code) - dmin * sm.min[s];
+      }
+    } else {
+      const uint8_t* blk = row + b * kQ6KBytes;
+      const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 192);
+      const float d = f16_at(blk + 208);
+      for (int i = 0; i < kSuper; ++i) {
+        const int h = i / 128, run = (i % 128) / 32, l = i % 32;
+        const int lo = (blk[64 * h + (run & 1) * 32 + l] >> ((run >> 1) * 4)) & 0x0f;
+        const int hi = (blk[128 + 32 * h + l] >> (2 * run)) & 3;
+        out[i] = d * static_cast<float>(sc[i / 16]) * static_cast<float>((lo | (hi << 4)) - 32);
+      }
+    }
+  }
+}
+
+bool kquant_supported(int ggml_type) { return ggml_type == quant::Q4_K || ggml_type == quant::Q6_K; }
+
+int64_t kquant_row_bytes(int ggml_type, int64_t K) {
+  return K / kSuper * (ggml_type == quant::Q4_K ? kQ4KBytes : kQ6KBytes);
+}
+
+void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* out, int M, int N, int K) {
+  const int blocks = K / kSuper;
+  const Kernel kernel = active_kernel();
+  const SuperActivations a = quantize_super(x, M, K);
+  const size_t row_bytes = static_cast<size_t>(kquant_row_bytes(ggml_type, K));
+  for_row_tiles(M, N, K, [&](int n, int m0, int rows) {
+    SuperRow xr[kRowBlock];
+    float acc[kRowBlock];
+    for (int r = 0; r < rows; ++r) {
+      const size_t m = m0 + r;
+      xr[r] = {a.q.data() + m * K, a.step.data() + m * blocks, a.sum16.data() + m * (K / 16)};
+    }
+    rows_dispatch(kernel, ggml_type, xr, rows, w + n * row_bytes, blocks, acc);
+    for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];
+  });
+}
+
+mx::array kquant_linear(const mx::array& x, const mx::array& w, int ggml_type, mx::StreamOrDevice s) {
+  const mx::Stream stream = mx::to_stream(s);
+  const int K = x.shape(-1);
+  if (stream.device != mx::Device::cpu || !kquant_supported(ggml_type) || x.dtype() != mx::float32 ||
+      w.dtype() != mx::uint8 || w.ndim() != 2 || K % kSuper != 0 || w.shape(1) != kquant_row_bytes(ggml_type, K))
+    throw std::invalid_argument("[kquant_linear] needs float32 x on the CPU and Q4_K/Q6_K rows of matching length");
+  mx::Shape out_shape = x.shape();
+  out_shape.back() = w.shape(0);
+  const int M = static_cast<int>(x.size() / K);
+  mx::array x2 = mx::contiguous(mx::reshape(x, {M, K}, stream), false, stream);
+  mx::array y(mx::Shape{M, w.shape(0)}, mx::float32, std::make_shared<KQuantLinear>(stream, ggml_type),
+              {x2, mx::contiguous(w, false, stream)});
+  return mx::reshape(y, out_shape, stream);
+}
+
+}  // namespace ce::kernels
