@@ -35,8 +35,11 @@ int default_threads() {
 // while (2000 pauses, tens of microseconds) before they sleep; an idle pool sleeps and costs nothing.
 constexpr int kSpins = 2000;
 
-// Workers watch a generation counter; the caller runs the first range itself, so a
-// 1-thread pool has no workers at all.
+// Workers watch a generation counter; the caller works too, so a 1-thread pool has
+// no workers at all. [0, n) is handed out in chunks from an atomic counter rather
+// than one fixed range per thread: a worker that wakes late, or shares its core with
+// another process, then takes fewer chunks instead of making everyone wait for it.
+constexpr int kChunksPerThread = 8;
 class Pool {
  public:
   explicit Pool(int threads) { resize(threads); }
@@ -48,7 +51,7 @@ class Pool {
     stopping_ = false;
     // New workers start from the current generation: earlier jobs are not theirs.
     const uint64_t now = generation_.load();
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i, now] { work(i, now); });
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, now] { work(now); });
   }
 
   void run(int n, const std::function<void(int, int)>& fn) {
@@ -59,7 +62,8 @@ class Pool {
     }
     fn_ = &fn;
     n_ = n;
-    parts_ = parts;
+    chunk_ = std::max(1, n / (parts * kChunksPerThread));
+    next_.store(0, std::memory_order_relaxed);
     // Every worker acknowledges every job, even one with no range for it, so none
     // can still be reading this job's fields when the next one writes them.
     pending_.store(size() - 1, std::memory_order_relaxed);
@@ -68,7 +72,7 @@ class Pool {
       generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
-    fn(0, chunk_end(0));
+    take_chunks();
     for (int i = 0; i < kSpins; ++i) {
       if (pending_.load(std::memory_order_acquire) == 0) return;
       CE_PAUSE();
@@ -78,9 +82,15 @@ class Pool {
   }
 
  private:
-  int chunk_end(int part) const { return static_cast<int>(static_cast<long>(n_) * (part + 1) / parts_); }
+  void take_chunks() {
+    for (;;) {
+      const int begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
+      if (begin >= n_) return;
+      (*fn_)(begin, std::min(n_, begin + chunk_));
+    }
+  }
 
-  void work(int index, uint64_t seen) {
+  void work(uint64_t seen) {
     for (;;) {
       uint64_t now = generation_.load(std::memory_order_acquire);
       for (int i = 0; i < kSpins && now == seen && !stopping_.load(std::memory_order_relaxed); ++i) {
@@ -94,7 +104,7 @@ class Pool {
       }
       if (stopping_.load()) return;
       seen = now;
-      if (index < parts_) (*fn_)(static_cast<int>(static_cast<long>(n_) * index / parts_), chunk_end(index));
+      take_chunks();
       if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lock(mutex_);
         done_cv_.notify_one();
@@ -118,7 +128,8 @@ class Pool {
   // Written by the caller before the generation moves (release), read by workers
   // after they see it move (acquire).
   const std::function<void(int, int)>* fn_ = nullptr;
-  int n_ = 0, parts_ = 1;
+  int n_ = 0, chunk_ = 1;
+  std::atomic<int> next_{0};
   std::atomic<int> pending_{0};
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stopping_{false};

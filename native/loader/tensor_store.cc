@@ -61,11 +61,12 @@ T* alloc(int64_t n) {
 }
 
 // K-quant weights stay as blocks for our CPU kernels; MLX's GPU kernels need the
-// affine form.
+// affine form, and so does COMPILER_EXPERT_STOCK_MLX (stock MLX for every layer, for
+// benchmarks).
 bool keep_kquant_blocks() {
   static const bool yes = [] {
     const char* env = std::getenv("COMPILER_EXPERT_KQUANT");
-    return !(env && std::string(env) == "0");
+    return !(env && std::string(env) == "0") && !std::getenv("COMPILER_EXPERT_STOCK_MLX");
   }();
   return yes && mx::default_device() == mx::Device::cpu;
 }
