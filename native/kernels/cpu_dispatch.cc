@@ -1,60 +1,77 @@
 #include "kernels/cpu_dispatch.h"
 
-#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <string>
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#elif defined(__aarch64__) && defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
 
 namespace ce::kernels {
 
 namespace {
 
-#if defined(__x86_64__) || defined(_M_X64)
-bool cpu_has_avx2() {
-  static const bool yes =
-      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-  return yes;
-}
-
-bool cpu_has_vnni() {
-  static const bool yes = cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-  return yes;
-}
-#endif
-
-Kernel parse(const char* name) {
-  const std::string v = name ? name : "";
-  return v == "portable" ? Kernel::kPortable : v == "avx2" ? Kernel::kAvx2 : Kernel::kVnni;
-}
-
-std::atomic<int> g_kernel_cap{static_cast<int>(parse(std::getenv("COMPILER_EXPERT_KERNEL")))};
-
 Kernel best_kernel() {
 #if defined(__x86_64__) || defined(_M_X64)
-  if (cpu_has_vnni()) return Kernel::kVnni;
-  if (cpu_has_avx2()) return Kernel::kAvx2;
-#endif
+  static const Kernel best = [] {
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c"))
+      return Kernel::kPortable;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
+      return Kernel::kVnni;
+    return Kernel::kAvx2;
+  }();
+  return best;
+#elif defined(__aarch64__) && defined(__linux__)
+  static const Kernel best = (getauxval(AT_HWCAP) & (1UL << 20)) ? Kernel::kNeonDot : Kernel::kPortable;  // HWCAP_ASIMDDP
+  return best;
+#elif defined(__aarch64__) && defined(__APPLE__)
+  static const Kernel best = [] {
+    int yes = 0;
+    size_t size = sizeof yes;
+    return sysctlbyname("hw.optional.arm.FEAT_DotProd", &yes, &size, nullptr, 0) == 0 && yes ? Kernel::kNeonDot
+                                                                                               : Kernel::kPortable;
+  }();
+  return best;
+#else
   return Kernel::kPortable;
+#endif
 }
+
+enum class Cap { kNone, kAvx2, kPortable };
+
+Cap parse(const char* name) {
+  const std::string v = name ? name : "";
+  return v == "portable" ? Cap::kPortable : v == "avx2" ? Cap::kAvx2 : Cap::kNone;
+}
+
+std::atomic<Cap> g_cap{parse(std::getenv("COMPILER_EXPERT_KERNEL"))};
 
 }  // namespace
 
 Kernel active_kernel() {
-  return static_cast<Kernel>(std::min(static_cast<int>(best_kernel()), g_kernel_cap.load(std::memory_order_relaxed)));
+  const Kernel best = best_kernel();
+  switch (g_cap.load(std::memory_order_relaxed)) {
+    case Cap::kPortable: return Kernel::kPortable;
+    case Cap::kAvx2: return best == Kernel::kVnni ? Kernel::kAvx2 : best;
+    default: return best;
+  }
 }
 
 const char* cpu_kernel_name() {
   switch (active_kernel()) {
     case Kernel::kVnni: return "avx512-vnni";
     case Kernel::kAvx2: return "avx2";
+    case Kernel::kNeonDot: return "neon-dotprod";
     default: return "portable";
   }
 }
 
 const char* cap_cpu_kernel(const char* name) {
   const char* before = cpu_kernel_name();
-  g_kernel_cap.store(static_cast<int>(parse(name)));
+  g_cap.store(parse(name));
   return before;
 }
 

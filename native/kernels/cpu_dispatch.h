@@ -5,18 +5,20 @@
 
 namespace ce::kernels {
 
-// In order of preference; every tier computes the same integer dot products.
-enum class Kernel { kPortable, kAvx2, kVnni };
+// Every tier computes the same integer dot products. x86-64: AVX-512 VNNI, else
+// AVX2 (+FMA, F16C). arm64: NEON with the dot-product instructions (ARMv8.2 DotProd:
+// Apple M-series, Graviton 2+, Cortex-A76+). Anything else: portable loops.
+enum class Kernel { kPortable, kAvx2, kVnni, kNeonDot };
 
 // The best tier the CPU has, unless capped.
 Kernel active_kernel();
 
-// Which kernel runs here: "avx512-vnni", "avx2" or "portable".
+// Which kernel runs here: "avx512-vnni", "avx2", "neon-dotprod" or "portable".
 const char* cpu_kernel_name();
 
-// Caps the kernel at "portable", "avx2" or anything else for no cap (tests and
-// comparisons; COMPILER_EXPERT_KERNEL sets it at start). Returns the kernel that
-// ran before.
+// Caps the kernel at "portable" or "avx2" (which leaves arm64 alone), or anything
+// else for no cap (tests and comparisons; COMPILER_EXPERT_KERNEL sets it at start).
+// Returns the kernel that ran before.
 const char* cap_cpu_kernel(const char* name);
 
 }  // namespace ce::kernels

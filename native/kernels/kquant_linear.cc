@@ -1,15 +1,13 @@
-#include "kernels/kquant_linear.h"
+#include "kernels/cpu_kernels.h"
 
 #include <cmath>
 #include <cstring>
-#include <stdexcept>
 #include <vector>
 
 #include "kernels/cpu_dispatch.h"
+#include "kernels/neon.h"
 #include "kernels/row_tiles.h"
 #include "loader/ggml_quants.h"
-#include "mlx/backend/cpu/encoder.h"
-#include "mlx/primitives.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -20,7 +18,7 @@ namespace ce::kernels {
 
 namespace {
 
-constexpr int kSuper = 256;           // values per super-block
+constexpr int kSuper = kSuperBlock;
 constexpr int kQ4KBytes = 144;        // f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles
 constexpr int kQ6KBytes = 210;        // 128 bytes low nibbles, 64 bytes high 2-bit pairs, 16 int8 scales, f16 d
 constexpr int kPrefetchBytes = 2048;  // how far ahead of the kernel weights are prefetched
@@ -152,6 +150,69 @@ float q6k_row_portable(const SuperRow& x, const uint8_t* w, int blocks) {
   }
   return total;
 }
+
+#ifdef CE_ARM64
+// ---- NEON kernels (arm64 with the dot-product instructions) ---------------------
+// sdot gives each 16-value run's dot product in four int32 lanes; the sub-block
+// scale multiplies those lanes (vmla by scalar) and a block is reduced once. Q6_K's
+// codes are centred (c - 32, which fits int8), so no offset term. One row at a time.
+CE_NEON_DOT float q4k_row_neon(const SuperRow& x, const uint8_t* w, int blocks) {
+  const int32x4_t zero = vdupq_n_s32(0);
+  const uint8x16_t nibble = vdupq_n_u8(0x0f);
+  float total = 0;
+  for (int b = 0; b < blocks; ++b) {
+    const uint8_t* blk = w + b * kQ4KBytes;
+    const ScalesMins sm = unpack_q4k_scales(blk + 4);
+    const int8_t* q = x.q + b * kSuper;
+    int32x4_t acc = zero;
+    for (int c = 0; c < 4; ++c) {
+      const uint8x16_t c0 = vld1q_u8(blk + 16 + 32 * c), c1 = vld1q_u8(blk + 32 + 32 * c);
+      const int8_t* qc = q + 64 * c;
+      const int32x4_t lo = dot16(dot16(zero, as_s8(vandq_u8(c0, nibble)), vld1q_s8(qc)), as_s8(vandq_u8(c1, nibble)), vld1q_s8(qc + 16));
+      const int32x4_t hi = dot16(dot16(zero, as_s8(vshrq_n_u8(c0, 4)), vld1q_s8(qc + 32)), as_s8(vshrq_n_u8(c1, 4)), vld1q_s8(qc + 48));
+      acc = vmlaq_n_s32(acc, lo, sm.scale[2 * c]);
+      acc = vmlaq_n_s32(acc, hi, sm.scale[2 * c + 1]);
+    }
+    const int16_t* s16 = x.sum16 + b * 16;
+    int32_t summ = 0;
+    for (int s = 0; s < 8; ++s) summ += sm.min[s] * (s16[2 * s] + s16[2 * s + 1]);
+    total += x.step[b] * (f16_at(blk) * static_cast<float>(vaddvq_s32(acc)) - f16_at(blk + 2) * static_cast<float>(summ));
+  }
+  return total;
+}
+
+CE_NEON_DOT float q6k_row_neon(const SuperRow& x, const uint8_t* w, int blocks) {
+  const int32x4_t zero = vdupq_n_s32(0);
+  const uint8x16_t nibble = vdupq_n_u8(0x0f), two = vdupq_n_u8(0x03);
+  const int8x16_t offset = vdupq_n_s8(32);
+  float total = 0;
+  for (int b = 0; b < blocks; ++b) {
+    const uint8_t* blk = w + b * kQ6KBytes;
+    const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 192);
+    const int8_t* q = x.q + b * kSuper;
+    int32x4_t acc = zero;
+    for (int h = 0; h < 2; ++h) {
+      for (int part = 0; part < 2; ++part) {  // the 16-value halves of each 32-value run
+        const uint8x16_t l0 = vld1q_u8(blk + 64 * h + 16 * part), l1 = vld1q_u8(blk + 64 * h + 32 + 16 * part);
+        const uint8x16_t hb = vld1q_u8(blk + 128 + 32 * h + 16 * part);
+        const uint8x16_t runs[4] = {
+            vorrq_u8(vandq_u8(l0, nibble), vshlq_n_u8(vandq_u8(hb, two), 4)),
+            vorrq_u8(vandq_u8(l1, nibble), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 2), two), 4)),
+            vorrq_u8(vshrq_n_u8(l0, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 4), two), 4)),
+            vorrq_u8(vshrq_n_u8(l1, 4), vshlq_n_u8(vshrq_n_u8(hb, 6), 4)),
+        };
+        for (int k = 0; k < 4; ++k) {
+          const int8x16_t v = vsubq_s8(as_s8(runs[k]), offset);
+          const int32x4_t d = dot16(zero, v, vld1q_s8(q + 128 * h + 32 * k + 16 * part));
+          acc = vmlaq_n_s32(acc, d, sc[8 * h + 2 * k + part]);
+        }
+      }
+    }
+    total += x.step[b] * f16_at(blk + 208) * static_cast<float>(vaddvq_s32(acc));
+  }
+  return total;
+}
+#endif
 
 #ifdef CE_X86
 // ---- AVX2 and AVX-512 VNNI kernels ---------------------------------------------
@@ -290,8 +351,15 @@ CE_KQUANT_KERNELS(CE_VNNI, kq_vnni, true)
 
 // Rows of x (up to kRowBlock) against one weight row.
 void rows_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const uint8_t* w, int blocks, float* out) {
+#ifdef CE_ARM64
+  if (kernel == Kernel::kNeonDot) {
+    for (int r = 0; r < rows; ++r)
+      out[r] = type == quant::Q4_K ? q4k_row_neon(x[r], w, blocks) : q6k_row_neon(x[r], w, blocks);
+    return;
+  }
+#endif
 #ifdef CE_X86
-  if (kernel != Kernel::kPortable) {
+  if (kernel == Kernel::kAvx2 || kernel == Kernel::kVnni) {
 #define CE_CALL(FN)                                  \
   switch (rows) {                                    \
     case 1: return FN<1>(x, w, blocks, out);         \
@@ -310,37 +378,6 @@ void rows_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const u
   for (int r = 0; r < rows; ++r)
     out[r] = type == quant::Q4_K ? q4k_row_portable(x[r], w, blocks) : q6k_row_portable(x[r], w, blocks);
 }
-
-class KQuantLinear : public mx::UnaryPrimitive {
- public:
-  KQuantLinear(mx::Stream stream, int type) : mx::UnaryPrimitive(stream), type_(type) {}
-
-  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
-    const mx::array& x = inputs[0];
-    const mx::array& w = inputs[1];
-    out.set_data(mx::allocator::malloc(out.nbytes()));
-    auto& encoder = mx::cpu::get_command_encoder(stream());
-    encoder.set_input_array(x);
-    encoder.set_input_array(w);
-    encoder.set_output_array(out);
-    const int M = x.shape(0), K = x.shape(1), N = w.shape(0);
-    encoder.dispatch([xp = x.data<float>(), wp = w.data<uint8_t>(), op = out.data<float>(), type = type_, M, N, K]() {
-      kquant_linear_cpu(xp, wp, type, op, M, N, K);
-    });
-  }
-
-  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
-    throw std::runtime_error("[KQuantLinear] has no GPU implementation");  // the loader converts for GPU instead
-  }
-
-  const char* name() const override { return "CompilerExpertKQuantLinear"; }
-  bool is_equivalent(const mx::Primitive& other) const override {
-    return static_cast<const KQuantLinear&>(other).type_ == type_;
-  }
-
- private:
-  int type_;
-};
 
 }  // namespace
 
@@ -390,21 +427,6 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
     rows_dispatch(kernel, ggml_type, xr, rows, w + n * row_bytes, blocks, acc);
     for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];
   });
-}
-
-mx::array kquant_linear(const mx::array& x, const mx::array& w, int ggml_type, mx::StreamOrDevice s) {
-  const mx::Stream stream = mx::to_stream(s);
-  const int K = x.shape(-1);
-  if (stream.device != mx::Device::cpu || !kquant_supported(ggml_type) || x.dtype() != mx::float32 ||
-      w.dtype() != mx::uint8 || w.ndim() != 2 || K % kSuper != 0 || w.shape(1) != kquant_row_bytes(ggml_type, K))
-    throw std::invalid_argument("[kquant_linear] needs float32 x on the CPU and Q4_K/Q6_K rows of matching length");
-  mx::Shape out_shape = x.shape();
-  out_shape.back() = w.shape(0);
-  const int M = static_cast<int>(x.size() / K);
-  mx::array x2 = mx::contiguous(mx::reshape(x, {M, K}, stream), false, stream);
-  mx::array y(mx::Shape{M, w.shape(0)}, mx::float32, std::make_shared<KQuantLinear>(stream, ggml_type),
-              {x2, mx::contiguous(w, false, stream)});
-  return mx::reshape(y, out_shape, stream);
 }
 
 }  // namespace ce::kernels

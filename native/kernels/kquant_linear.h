@@ -12,25 +12,14 @@
 
 #include <cstdint>
 
+#include "kernels/cpu_kernels.h"
 #include "mlx/mlx.h"
 
 namespace ce::kernels {
 
 namespace mx = mlx::core;
 
-// GGML type ids handled here (ggml_quants.h): Q4_K and Q6_K.
-bool kquant_supported(int ggml_type);
-
-// Bytes of one row of `K` weights (K a multiple of 256).
-int64_t kquant_row_bytes(int ggml_type, int64_t K);
-
-// One row of K-quant blocks as float32 values (embedding lookups; exact).
-void kquant_dequantize_row(int ggml_type, const uint8_t* row, int64_t cols, float* out);
-
 // x [..., K] float32, w [N, kquant_row_bytes(type, K)] uint8 → [..., N] float32.
 mx::array kquant_linear(const mx::array& x, const mx::array& w, int ggml_type, mx::StreamOrDevice s = {});
-
-// Direct entry: out[M, N] = x[M, K] W^T.
-void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* out, int M, int N, int K);
 
 }  // namespace ce::kernels

@@ -1,4 +1,4 @@
-#include "kernels/quantized_linear.h"
+#include "kernels/cpu_kernels.h"
 
 #include <algorithm>
 #include <atomic>
@@ -9,11 +9,10 @@
 #include <vector>
 
 #include "kernels/cpu_dispatch.h"
+#include "kernels/neon.h"
 #include "kernels/row_tiles.h"
 #include "kernels/thread_pool.h"
 #include "loader/ggml_quants.h"
-#include "mlx/backend/cpu/encoder.h"
-#include "mlx/primitives.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -24,7 +23,7 @@ namespace ce::kernels {
 
 namespace {
 
-constexpr int kGroup = 32;  // the group size the kernels handle (all GGUF conversions)
+constexpr int kGroup = kAffineGroup;  // all GGUF conversions use it
 constexpr int kPrefetchBytes = 2048;  // how far ahead of the kernel weights are prefetched
 
 // ---- activations ------------------------------------------------------------
@@ -118,6 +117,50 @@ float groups_portable(int bits, const RowInputs& x, const uint8_t* w, const void
                           scale_at(bi, half, g) * static_cast<float>(x.qsum[g]));
   return total;
 }
+
+
+#ifdef CE_ARM64
+// ---- NEON kernel (arm64 with the dot-product instructions) ----------------------
+// sdot multiplies signed bytes, four products into each int32 lane: 4-bit codes
+// (<= 15) fit as they are; 8-bit codes are centred (c - 128) and 128 * sum(q) added
+// back through the bias, as on AVX2. Four groups' dots are reduced into one vector so
+// their scales apply with vector multiply-adds. One row at a time.
+CE_NEON_DOT float row_neon(int bits, bool half, const RowInputs& x, const uint8_t* w, const void* sc, const void* bi,
+                           int groups) {
+  const int32x4_t zero = vdupq_n_s32(0);
+  const uint8x16_t nibble = vdupq_n_u8(0x0f), centre = vdupq_n_u8(0x80);
+  float32x4_t acc = vdupq_n_f32(0.0f);
+  const int blocked = bits == 4 ? groups & ~1 : groups;  // a last unpaired 4-bit group goes to the tail
+  int g = 0;
+  for (; g + 4 <= blocked; g += 4) {
+    int32x4_t d[4];
+    if (bits == 4) {
+      for (int p = 0; p < 2; ++p) {  // the pair (g + 2p, g + 2p + 1): see nibble_slot
+        const int pair = g + 2 * p;
+        const uint8x16_t c0 = vld1q_u8(w + pair * 16), c1 = vld1q_u8(w + pair * 16 + 16);
+        const int8_t* q = x.q + pair * kGroup;
+        d[2 * p] = dot16(dot16(zero, as_s8(vandq_u8(c0, nibble)), vld1q_s8(q)), as_s8(vshrq_n_u8(c0, 4)), vld1q_s8(q + 32));
+        d[2 * p + 1] =
+            dot16(dot16(zero, as_s8(vandq_u8(c1, nibble)), vld1q_s8(q + 16)), as_s8(vshrq_n_u8(c1, 4)), vld1q_s8(q + 48));
+      }
+    } else {
+      for (int k = 0; k < 4; ++k) {
+        const uint8_t* c = w + (g + k) * kGroup;
+        const int8_t* q = x.q + (g + k) * kGroup;
+        d[k] = dot16(dot16(zero, as_s8(veorq_u8(vld1q_u8(c), centre)), vld1q_s8(q)), as_s8(veorq_u8(vld1q_u8(c + 16), centre)),
+                     vld1q_s8(q + 16));
+      }
+    }
+    const int32x4_t dots = vpaddq_s32(vpaddq_s32(d[0], d[1]), vpaddq_s32(d[2], d[3]));
+    const float32x4_t s = load4(sc, half, g), st = vld1q_f32(x.step + g);
+    float32x4_t b = load4(bi, half, g);
+    if (bits == 8) b = vfmaq_n_f32(b, s, 128.0f);
+    acc = vfmaq_f32(acc, vmulq_f32(s, st), vcvtq_f32_s32(dots));
+    acc = vfmaq_f32(acc, vmulq_f32(b, st), vcvtq_f32_s32(vld1q_s32(x.qsum + g)));
+  }
+  return vaddvq_f32(acc) + groups_portable(bits, x, w, sc, bi, half, g, groups);
+}
+#endif
 
 #ifdef CE_X86
 // ---- AVX2 and AVX-512 VNNI kernels (used only if the CPU has them) -----------
@@ -258,7 +301,13 @@ void rows_simd(Kernel kernel, const RowInputs* x, int rows, const uint8_t* w, co
 
 void rows_dispatch(Kernel kernel, int bits, bool half, const RowInputs* x, int rows, const uint8_t* w, const void* sc,
                    const void* bi, int groups, float* out) {
-  if (kernel == Kernel::kPortable) {
+#ifdef CE_ARM64
+  if (kernel == Kernel::kNeonDot) {
+    for (int r = 0; r < rows; ++r) out[r] = row_neon(bits, half, x[r], w, sc, bi, groups);
+    return;
+  }
+#endif
+  if (kernel != Kernel::kAvx2 && kernel != Kernel::kVnni) {
     for (int r = 0; r < rows; ++r) out[r] = groups_portable(bits, x[r], w, sc, bi, half, 0, groups);
     return;
   }
@@ -292,79 +341,6 @@ void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales,
     rows_dispatch(kernel, bits, half_scales, xr, rows, wn, sc, bi, groups, acc);
     for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];
   });
-}
-
-namespace {
-
-class QuantizedLinear : public mx::UnaryPrimitive {
- public:
-  QuantizedLinear(mx::Stream stream, int group, int bits) : mx::UnaryPrimitive(stream), group_(group), bits_(bits) {}
-
-  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
-    const mx::array& x = inputs[0];
-    const mx::array& w = inputs[1];
-    const mx::array& scales = inputs[2];
-    const mx::array& biases = inputs[3];
-    out.set_data(mx::allocator::malloc(out.nbytes()));
-    auto& encoder = mx::cpu::get_command_encoder(stream());
-    encoder.set_input_array(x);
-    encoder.set_input_array(w);
-    encoder.set_input_array(scales);
-    encoder.set_input_array(biases);
-    encoder.set_output_array(out);
-    const int M = x.shape(0), K = x.shape(1), N = w.shape(0);
-    const bool half = scales.dtype() == mx::float16;
-    encoder.dispatch([xp = x.data<float>(), wp = w.data<uint32_t>(), sp = scales.data<void>(),
-                      bp = biases.data<void>(), half, op = out.data<float>(), M, N, K, g = group_, b = bits_]() {
-      quantized_linear_cpu(xp, wp, sp, bp, half, op, M, N, K, g, b);
-    });
-  }
-
-  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
-    // Never reached: quantized_linear() picks stock quantized_matmul for GPU streams.
-    throw std::runtime_error("[QuantizedLinear] has no GPU implementation");
-  }
-
-  const char* name() const override { return "CompilerExpertQuantizedLinear"; }
-  bool is_equivalent(const mx::Primitive& other) const override {
-    const auto& o = static_cast<const QuantizedLinear&>(other);
-    return o.group_ == group_ && o.bits_ == bits_;
-  }
-
- private:
-  int group_, bits_;
-};
-
-}  // namespace
-
-// COMPILER_EXPERT_STOCK_MLX=1 routes every layer through stock MLX (for benchmarks).
-bool stock_only() {
-  static const bool yes = std::getenv("COMPILER_EXPERT_STOCK_MLX") != nullptr;
-  return yes;
-}
-
-mx::array quantized_linear(const mx::array& x, const mx::array& w, const mx::array& scales, const mx::array& biases,
-                           int group, int bits, mx::StreamOrDevice s) {
-  const mx::Stream stream = mx::to_stream(s);
-  const int K = x.shape(-1);
-  const bool float_scales = scales.dtype() == biases.dtype() &&
-                            (scales.dtype() == mx::float32 || scales.dtype() == mx::float16);
-  const bool ours = !stock_only() && stream.device == mx::Device::cpu && group == kGroup &&
-                    (bits == 4 || bits == 8) && x.dtype() == mx::float32 && float_scales && w.ndim() == 2 &&
-                    K % kGroup == 0 && w.shape(1) * 32 / bits == K;
-  if (!ours) {
-    // Stock MLX wants scales in the activations' dtype.
-    const auto as_x = [&](const mx::array& a) { return a.dtype() == x.dtype() ? a : mx::astype(a, x.dtype(), s); };
-    return mx::quantized_matmul(x, w, as_x(scales), as_x(biases), true, group, bits, "affine", s);
-  }
-  mx::Shape out_shape = x.shape();
-  out_shape.back() = w.shape(0);
-  const int M = static_cast<int>(x.size() / K);
-  mx::array x2 = mx::contiguous(mx::reshape(x, {M, K}, stream), false, stream);
-  mx::array y(mx::Shape{M, w.shape(0)}, mx::float32, std::make_shared<QuantizedLinear>(stream, group, bits),
-              {x2, mx::contiguous(w, false, stream), mx::contiguous(scales, false, stream),
-               mx::contiguous(biases, false, stream)});
-  return mx::reshape(y, out_shape, stream);
 }
 
 }  // namespace ce::kernels

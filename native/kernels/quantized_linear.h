@@ -3,15 +3,15 @@
 //
 // Stock MLX's CPU path for this is scalar and single-threaded. This op is an MLX
 // custom primitive whose eval_cpu runs our multi-threaded kernels, picked at run
-// time: AVX-512 VNNI, else AVX2 on x86-64, else a portable integer loop (which
-// compilers vectorise for NEON). Activations are quantised to int8 per group of 32,
+// time: AVX-512 VNNI, else AVX2 on x86-64, NEON dot products on arm64, else a
+// portable integer loop. Activations are quantised to int8 per group of 32,
 // as llama.cpp does, so the inner products run on integer SIMD; see
 // quantized_linear.cc. On a GPU stream, or for shapes/dtypes the kernels do not
 // cover, the op returns stock mx::quantized_matmul instead, decided while the graph
 // is built.
 #pragma once
 
-#include "kernels/cpu_dispatch.h"
+#include "kernels/cpu_kernels.h"
 #include "mlx/mlx.h"
 
 namespace ce::kernels {
@@ -20,10 +20,5 @@ namespace mx = mlx::core;
 
 mx::array quantized_linear(const mx::array& x, const mx::array& w, const mx::array& scales,
                            const mx::array& biases, int group, int bits, mx::StreamOrDevice s = {});
-
-// Direct entry: out[M, N] = x[M, K] W^T. Scales and biases are float32, or float16
-// when `half_scales` (what GGUF conversions store: 1 bit per weight less to read).
-void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales, const void* biases,
-                          bool half_scales, float* out, int M, int N, int K, int group, int bits);
 
 }  // namespace ce::kernels

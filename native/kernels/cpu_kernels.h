@@ -1,0 +1,32 @@
+// The CPU kernels themselves, free of MLX: the MLX primitives (quantized_linear.h,
+// kquant_linear.h) call these, and so does the standalone self-test that checks
+// every SIMD tier against the portable one (test/native/kernel_selftest.cc, also
+// run for arm64 under emulation). The tier is picked at run time (cpu_dispatch.h).
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/cpu_dispatch.h"
+
+namespace ce::kernels {
+
+constexpr int kAffineGroup = 32;  // the only affine group size the kernels take
+constexpr int kSuperBlock = 256;  // values per K-quant block
+
+// out[M, N] = x[M, K] W^T for affine group-quantized W (MLX layout: `bits`-bit codes,
+// 4 or 8, packed little-end-first into uint32; one scale and bias per group of 32).
+// Scales and biases are float32, or float16 when `half_scales` (what GGUF
+// conversions store: 1 bit per weight less to read).
+void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales, const void* biases,
+                          bool half_scales, float* out, int M, int N, int K, int group, int bits);
+
+// GGUF K-quant super-blocks (Q4_K, Q6_K: GGML type ids 12, 14), 256 weights each.
+bool kquant_supported(int ggml_type);
+// Bytes of one row of `K` weights (K a multiple of 256).
+int64_t kquant_row_bytes(int ggml_type, int64_t K);
+// out[M, N] = x[M, K] W^T, W given as N rows of blocks.
+void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* out, int M, int N, int K);
+// One row of blocks as float32 values (embedding lookups; exact).
+void kquant_dequantize_row(int ggml_type, const uint8_t* row, int64_t cols, float* out);
+
+}  // namespace ce::kernels

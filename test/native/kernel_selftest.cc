@@ -1,0 +1,130 @@
+// Standalone check of the CPU kernels without MLX or Node: every quantized linear
+// kernel on random inputs, with the best tier this CPU has against the portable
+// tier (the portable one is itself checked against float64 references in
+// test/kernels). Built and run by test/kernels/tiers.test.ts: natively, and for arm64
+// (NEON) under qemu-user when a cross compiler is installed.
+//
+// Prints one line per case and a summary; exits 1 if any case disagrees.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu_kernels.h"
+#include "kernels/thread_pool.h"
+
+using namespace ce::kernels;
+
+namespace {
+
+std::mt19937 rng(1234);
+
+float uniform(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(rng); }
+uint8_t byte() { return static_cast<uint8_t>(rng() & 0xff); }
+
+// float16 bits of a normal value (truncating the mantissa): inputs only need to be valid halves.
+uint16_t half_bits(float v) {
+  uint32_t f;
+  std::memcpy(&f, &v, 4);
+  const uint32_t sign = (f >> 16) & 0x8000, exp = (f >> 23) & 0xff, mant = f & 0x7fffff;
+  if (v == 0.0f) return static_cast<uint16_t>(sign);
+  return static_cast<uint16_t>(sign | ((exp - 127 + 15) << 10) | (mant >> 13));
+}
+
+int failures = 0, cases = 0;
+
+void compare(const std::string& what, const std::vector<float>& ref, const std::vector<float>& got) {
+  float scale = 1, worst = 0;
+  for (float v : ref) scale = std::max(scale, std::fabs(v));
+  for (size_t i = 0; i < ref.size(); ++i) worst = std::max(worst, std::fabs(ref[i] - got[i]));
+  const bool ok = worst <= 1e-5f * scale && std::isfinite(worst);
+  ++cases;
+  if (!ok) ++failures;
+  std::printf("%s %s: max error %.3g (scale %.3g)\n", ok ? "ok" : "FAIL", what.c_str(), worst, scale);
+}
+
+template <typename Run>
+void tiers(const std::string& what, Run run) {
+  cap_cpu_kernel("portable");
+  const std::vector<float> ref = run();
+  for (int threads : {1, 3}) {
+    set_thread_count(threads);
+    cap_cpu_kernel("");
+    compare(what + " " + cpu_kernel_name() + " x" + std::to_string(threads), ref, run());
+  }
+  set_thread_count(2);
+}
+
+void affine(int M, int N, int K, int bits, bool half) {
+  std::vector<float> x(static_cast<size_t>(M) * K);
+  for (auto& v : x) v = uniform(-1, 1);
+  std::vector<uint32_t> w(static_cast<size_t>(N) * K * bits / 32);
+  for (auto& v : w) v = static_cast<uint32_t>(rng());
+  const size_t groups = static_cast<size_t>(N) * K / 32;
+  std::vector<float> s32(groups), b32(groups);
+  std::vector<uint16_t> s16(groups), b16(groups);
+  for (size_t i = 0; i < groups; ++i) {
+    s32[i] = uniform(0.01f, 0.05f);
+    b32[i] = uniform(-0.1f, 0.1f);
+    s16[i] = half_bits(s32[i]);
+    b16[i] = half_bits(b32[i]);
+  }
+  const void* sc = half ? static_cast<const void*>(s16.data()) : s32.data();
+  const void* bi = half ? static_cast<const void*>(b16.data()) : b32.data();
+  char name[96];
+  std::snprintf(name, sizeof name, "affine %d-bit %s M=%d N=%d K=%d", bits, half ? "f16" : "f32", M, N, K);
+  tiers(name, [&] {
+    std::vector<float> out(static_cast<size_t>(M) * N);
+    quantized_linear_cpu(x.data(), w.data(), sc, bi, half, out.data(), M, N, K, 32, bits);
+    return out;
+  });
+}
+
+void kquant(int type, int M, int N, int K) {
+  std::vector<float> x(static_cast<size_t>(M) * K);
+  for (auto& v : x) v = uniform(-1, 1);
+  const int64_t row = kquant_row_bytes(type, K);
+  std::vector<uint8_t> w(static_cast<size_t>(N * row));
+  for (auto& v : w) v = byte();
+  const int block = type == 12 ? 144 : 210;
+  for (size_t b = 0; b < w.size() / block; ++b) {  // sane block scales
+    uint8_t* p = w.data() + b * block;
+    const uint16_t d = half_bits(uniform(0.0005f, 0.002f)), dmin = half_bits(uniform(0.001f, 0.004f));
+    if (type == 12) {
+      std::memcpy(p, &d, 2);
+      std::memcpy(p + 2, &dmin, 2);
+    } else {
+      std::memcpy(p + 208, &d, 2);
+    }
+  }
+  char name[96];
+  std::snprintf(name, sizeof name, "%s M=%d N=%d K=%d", type == 12 ? "Q4_K" : "Q6_K", M, N, K);
+  tiers(name, [&] {
+    std::vector<float> out(static_cast<size_t>(M) * N);
+    kquant_linear_cpu(x.data(), w.data(), type, out.data(), M, N, K);
+    return out;
+  });
+}
+
+}  // namespace
+
+int main() {
+  cap_cpu_kernel("");
+  std::printf("best kernel: %s\n", cpu_kernel_name());
+  for (bool half : {false, true}) {
+    affine(1, 33, 576, 4, half);
+    affine(3, 17, 320, 4, half);  // 10 groups: a 4-group tail
+    affine(5, 9, 288, 4, half);   // 9 groups: an unpaired last group
+    affine(1, 31, 256, 8, half);
+    affine(6, 13, 480, 8, half);
+  }
+  for (int type : {12, 14}) {
+    kquant(type, 1, 37, 1536);
+    kquant(type, 5, 11, 512);
+  }
+  std::printf("selftest: %d cases, %d failed, kernel %s\n", cases, failures, cpu_kernel_name());
+  return failures ? 1 : 0;
+}
