@@ -57,7 +57,7 @@ export interface NativeModel {
 export interface NativeAddon {
   loadModel(config: NativeModelConfig, manifest: TensorSpec[], quantization?: { bits: number; groupSize: number }): Promise<NativeModel>;
   mlxVersion: string;
-  /** Which CPU kernel the quantized layers use here: `avx512-vnni`, `avx2` or `portable` (`COMPILER_EXPERT_KERNEL=avx2|portable` caps it). */
+  /** Which CPU kernel the quantized layers use here: `avx512-vnni`, `avx2`, `neon-dotprod` or `portable` (`COMPILER_EXPERT_KERNEL=avx2|portable` caps it). */
   cpuKernel: string;
   /** Test hook: x [M, K] times N rows of GGUF Q4_K/Q6_K blocks (type id 12/14) through our kernel. */
   kquantCheck(type: number, blocks: Uint8Array, x: Float32Array, M: number, N: number, K: number, threads: number, kernel?: 'avx2' | 'portable'): Promise<{ ours: Float32Array; kernel: string }>;
