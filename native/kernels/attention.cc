@@ -67,7 +67,43 @@ void axpy(float a, const float* x, float* y, int n) {
   axpy_portable(a, x, y, n);
 }
 
-void attend(const float* q, const float* k, const float* v, float* out, int H, int KV, int L, int D, int capacity,
+class CachedAttention : public mx::UnaryPrimitive {
+ public:
+  CachedAttention(mx::Stream stream, int start, float scale) : mx::UnaryPrimitive(stream), start_(start), scale_(scale) {}
+
+  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    const mx::array &q = inputs[0], &k = inputs[1], &v = inputs[2];
+    out.set_data(mx::allocator::malloc(out.nbytes()));
+    auto& encoder = mx::cpu::get_command_encoder(stream());
+    encoder.set_input_array(q);
+    encoder.set_input_array(k);
+    encoder.set_input_array(v);
+    encoder.set_output_array(out);
+    const int H = q.shape(1), L = q.shape(2), D = q.shape(3), KV = k.shape(1), capacity = k.shape(2);
+    encoder.dispatch([qp = q.data<float>(), kp = k.data<float>(), vp = v.data<float>(), op = out.data<float>(), H, KV,
+                      L, D, capacity, start = start_, scale = scale_]() {
+      attend_cpu(qp, kp, vp, op, H, KV, L, D, capacity, start, scale);
+    });
+  }
+
+  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
+    throw std::runtime_error("[CachedAttention] has no GPU implementation");  // the op picks MLX's on GPU
+  }
+
+  const char* name() const override { return "CompilerExpertCachedAttention"; }
+  bool is_equivalent(const mx::Primitive& other) const override {
+    const auto& o = static_cast<const CachedAttention&>(other);
+    return o.start_ == start_ && o.scale_ == scale_;
+  }
+
+ private:
+  int start_;
+  float scale_;
+};
+
+}  // namespace
+
+void attend_cpu(const float* q, const float* k, const float* v, float* out, int H, int KV, int L, int D, int capacity,
             int start, float scale) {
   const int group = H / KV;
   parallel_for(H * L, [&](int begin, int end) {
@@ -89,42 +125,6 @@ void attend(const float* q, const float* k, const float* v, float* out, int H, i
     }
   });
 }
-
-class CachedAttention : public mx::UnaryPrimitive {
- public:
-  CachedAttention(mx::Stream stream, int start, float scale) : mx::UnaryPrimitive(stream), start_(start), scale_(scale) {}
-
-  void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
-    const mx::array &q = inputs[0], &k = inputs[1], &v = inputs[2];
-    out.set_data(mx::allocator::malloc(out.nbytes()));
-    auto& encoder = mx::cpu::get_command_encoder(stream());
-    encoder.set_input_array(q);
-    encoder.set_input_array(k);
-    encoder.set_input_array(v);
-    encoder.set_output_array(out);
-    const int H = q.shape(1), L = q.shape(2), D = q.shape(3), KV = k.shape(1), capacity = k.shape(2);
-    encoder.dispatch([qp = q.data<float>(), kp = k.data<float>(), vp = v.data<float>(), op = out.data<float>(), H, KV,
-                      L, D, capacity, start = start_, scale = scale_]() {
-      attend(qp, kp, vp, op, H, KV, L, D, capacity, start, scale);
-    });
-  }
-
-  void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
-    throw std::runtime_error("[CachedAttention] has no GPU implementation");  // the op picks MLX's on GPU
-  }
-
-  const char* name() const override { return "CompilerExpertCachedAttention"; }
-  bool is_equivalent(const mx::Primitive& other) const override {
-    const auto& o = static_cast<const CachedAttention&>(other);
-    return o.start_ == start_ && o.scale_ == scale_;
-  }
-
- private:
-  int start_;
-  float scale_;
-};
-
-}  // namespace
 
 mx::array cached_attention(const mx::array& q, const mx::array& keys, const mx::array& values, int start, float scale,
                            mx::StreamOrDevice s) {

@@ -19,4 +19,8 @@ namespace mx = mlx::core;
 mx::array cached_attention(const mx::array& q, const mx::array& keys, const mx::array& values, int start,
                            float scale, mx::StreamOrDevice s = {});
 
+// The same on raw buffers: q and out [H, L, D], k and v [KV, capacity, D].
+void attend_cpu(const float* q, const float* k, const float* v, float* out, int H, int KV, int L, int D, int capacity,
+                int start, float scale);
+
 }  // namespace ce::kernels

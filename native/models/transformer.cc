@@ -5,6 +5,7 @@
 
 #include "common/errors.h"
 #include "kernels/attention.h"
+#include "models/cpu_layer.h"
 
 namespace ce {
 
@@ -120,6 +121,7 @@ Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::
     for (const Linear* l : {&b.q, &b.k, &b.v, &b.o, &b.gate, &b.up, &b.down}) weight_bytes_ += nbytes(*l);
     if ((b.qkv = fuse({&b.q, &b.k, &b.v}))) b.q = b.k = b.v = Linear{};
     if ((b.gate_up = fuse({&b.gate, &b.up}))) b.gate = b.up = Linear{};
+    b.one_op = cpu_layer_supported(b, mx::default_stream(mx::default_device()));
     blocks_.push_back(std::move(b));
   }
   decode_bytes_ = weight_bytes_ + nbytes(output_);
@@ -209,6 +211,11 @@ mx::array Transformer::forward(const std::vector<int>& tokens, KVCache& cache,
   capture(0);
   for (int l = 0; l < c.num_layers; ++l) {
     const Block& b = blocks_[l];
+    if (b.one_op) {
+      h = cpu_layer(b, c, h, cache.keys[l], cache.values[l], cache.offset);
+      capture(l + 1);
+      continue;
+    }
     h = mx::add(h, attention(b, mx::fast::rms_norm(h, b.attn_norm, c.rms_norm_eps), cache, l));
     const mx::array n = mx::fast::rms_norm(h, b.ffn_norm, c.rms_norm_eps);
     std::optional<mx::array> gate_up;

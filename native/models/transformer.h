@@ -37,6 +37,8 @@ struct Block {
   // q|k|v and gate|up as one matrix each when their formats match (then the parts
   // above are empty): one kernel call instead of several per step.
   std::optional<Linear> qkv, gate_up;
+  // Runs as one op (models/cpu_layer.h): CPU stream, every projection on our kernels.
+  bool one_op = false;
 };
 
 // Keys and values of every layer for one sequence, grown in steps so most
