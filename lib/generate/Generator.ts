@@ -190,6 +190,7 @@ export class Generator {
         t0 = performance.now();
         const step = await session.step({ sampling: o.sampling, captureLayers });
         timings.decodeMs += performance.now() - t0;
+        const hiddenBefore = lastHidden;
         lastHidden = step.hidden?.[0];
         if (stopIds.has(step.token)) {
           // Models often end their turn right after a closing fence, before its line
@@ -198,6 +199,8 @@ export class Generator {
           if (experts) {
             collect(detector.push('\n'));
             if (pending.length) {
+              // The router reads the block's own last token, not the end of turn.
+              lastHidden = hiddenBefore;
               await session.rewind(1);
               turnEnded = true;
               continue;
