@@ -1,5 +1,6 @@
 #include "models/cpu_layer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -69,70 +70,82 @@ void rope(float* x, int heads, int D, int pos, float theta, bool traditional) {
   }
 }
 
+// A layer's intermediate buffers, kept per thread (layers run on MLX's stream thread)
+// and grown as needed: a decode step allocates nothing, so the allocator's arenas do
+// not churn through a few hundred short-lived blocks per token.
+float* scratch(int slot, size_t n) {
+  thread_local std::vector<float> buffers[8];
+  std::vector<float>& b = buffers[slot];
+  if (b.size() < n) b.resize(n);
+  return b.data();
+}
+
 // Runs one layer for L positions: see cpu_layer.h.
 void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out, float* keys, float* values,
                int capacity, int L, int start) {
   const int H = c.hidden_size, D = c.head_dim, I = c.intermediate_size;
   const int q_cols = c.num_heads * D, kv_cols = c.num_kv_heads * D, qkv_cols = q_cols + 2 * kv_cols;
-  std::vector<float> n(static_cast<size_t>(L) * H), qkv(static_cast<size_t>(L) * qkv_cols);
-  rms_norm(h, b.attn_norm.data<float>(), c.rms_norm_eps, n.data(), L, H);
+  const size_t rows = static_cast<size_t>(L);
+  float* n = scratch(0, rows * H);
+  float* qkv = scratch(1, rows * qkv_cols);
+  rms_norm(h, b.attn_norm.data<float>(), c.rms_norm_eps, n, L, H);
   if (b.qkv) {
-    linear(*b.qkv, n.data(), qkv.data(), L);
+    linear(*b.qkv, n, qkv, L);
   } else {  // separate projections, packed the way the fused one lays its columns out
     const Linear* parts[3] = {&b.q, &b.k, &b.v};
     const int cols[3] = {q_cols, kv_cols, kv_cols}, at[3] = {0, q_cols, q_cols + kv_cols};
+    float* y = scratch(2, rows * q_cols);
     for (int p = 0; p < 3; ++p) {
-      std::vector<float> y(static_cast<size_t>(L) * cols[p]);
-      linear(*parts[p], n.data(), y.data(), L);
-      for (int m = 0; m < L; ++m)
-        std::copy_n(y.data() + static_cast<size_t>(m) * cols[p], cols[p], qkv.data() + static_cast<size_t>(m) * qkv_cols + at[p]);
+      linear(*parts[p], n, y, L);
+      for (size_t m = 0; m < rows; ++m) std::copy_n(y + m * cols[p], cols[p], qkv + m * qkv_cols + at[p]);
     }
   }
   // Rotary embedding, new keys and values into the cache, queries as [heads, L, D].
-  std::vector<float> q(static_cast<size_t>(L) * q_cols), att(q.size());
+  float* q = scratch(3, rows * q_cols);
+  float* att = scratch(4, rows * q_cols);
   for (int m = 0; m < L; ++m) {
-    float* row = qkv.data() + static_cast<size_t>(m) * qkv_cols;
+    float* row = qkv + m * static_cast<size_t>(qkv_cols);
     const int pos = start + m;
     rope(row, c.num_heads, D, pos, c.rope_theta, c.rope_traditional);
     rope(row + q_cols, c.num_kv_heads, D, pos, c.rope_theta, c.rope_traditional);
-    for (int head = 0; head < c.num_heads; ++head)
-      std::copy_n(row + head * D, D, q.data() + (static_cast<size_t>(head) * L + m) * D);
+    for (int head = 0; head < c.num_heads; ++head) std::copy_n(row + head * D, D, q + (static_cast<size_t>(head) * L + m) * D);
     for (int kv = 0; kv < c.num_kv_heads; ++kv) {
       const size_t at = (static_cast<size_t>(kv) * capacity + pos) * D;
       std::copy_n(row + q_cols + kv * D, D, keys + at);
       std::copy_n(row + q_cols + kv_cols + kv * D, D, values + at);
     }
   }
-  kernels::attend_cpu(q.data(), keys, values, att.data(), c.num_heads, c.num_kv_heads, L, D, capacity, start,
+  kernels::attend_cpu(q, keys, values, att, c.num_heads, c.num_kv_heads, L, D, capacity, start,
                       1.0f / std::sqrt(static_cast<float>(D)));
   // Heads back to [L, heads * D] (reusing q), output projection, residual.
   for (int head = 0; head < c.num_heads; ++head)
     for (int m = 0; m < L; ++m)
-      std::copy_n(att.data() + (static_cast<size_t>(head) * L + m) * D, D, q.data() + static_cast<size_t>(m) * q_cols + head * D);
-  linear(b.o, q.data(), out, L);
-  for (size_t i = 0; i < static_cast<size_t>(L) * H; ++i) out[i] += h[i];
+      std::copy_n(att + (static_cast<size_t>(head) * L + m) * D, D, q + m * static_cast<size_t>(q_cols) + head * D);
+  linear(b.o, q, out, L);
+  for (size_t i = 0; i < rows * H; ++i) out[i] += h[i];
   // Feed-forward: SiLU(gate) * up, down projection, residual.
-  rms_norm(out, b.ffn_norm.data<float>(), c.rms_norm_eps, n.data(), L, H);
-  std::vector<float> gu(static_cast<size_t>(L) * 2 * I), act(static_cast<size_t>(L) * I);
+  rms_norm(out, b.ffn_norm.data<float>(), c.rms_norm_eps, n, L, H);
+  float* gu = scratch(5, rows * 2 * I);
+  float* act = scratch(6, rows * I);
   if (b.gate_up) {
-    linear(*b.gate_up, n.data(), gu.data(), L);
-  } else {
-    std::vector<float> g(act.size()), u(act.size());
-    linear(b.gate, n.data(), g.data(), L);
-    linear(b.up, n.data(), u.data(), L);
-    for (int m = 0; m < L; ++m) {
-      std::copy_n(g.data() + static_cast<size_t>(m) * I, I, gu.data() + static_cast<size_t>(m) * 2 * I);
-      std::copy_n(u.data() + static_cast<size_t>(m) * I, I, gu.data() + static_cast<size_t>(m) * 2 * I + I);
+    linear(*b.gate_up, n, gu, L);
+  } else {  // gate into act, up into the scratch after it, then interleave per row
+    float* up = scratch(7, rows * I);
+    linear(b.gate, n, act, L);
+    linear(b.up, n, up, L);
+    for (size_t m = 0; m < rows; ++m) {
+      std::copy_n(act + m * I, I, gu + m * 2 * I);
+      std::copy_n(up + m * I, I, gu + m * 2 * I + I);
     }
   }
-  for (int m = 0; m < L; ++m) {
-    const float* g = gu.data() + static_cast<size_t>(m) * 2 * I;
-    float* a = act.data() + static_cast<size_t>(m) * I;
+  for (size_t m = 0; m < rows; ++m) {
+    const float* g = gu + m * 2 * I;
+    float* a = act + m * I;
     for (int i = 0; i < I; ++i) a[i] = g[i] / (1.0f + std::exp(-g[i])) * g[I + i];
   }
-  std::vector<float> down(static_cast<size_t>(L) * H);
-  linear(b.down, act.data(), down.data(), L);
-  for (size_t i = 0; i < down.size(); ++i) out[i] += down[i];
+  float* down = scratch(2, rows * std::max(H, q_cols));
+  linear(b.down, act, down, L);
+  for (size_t i = 0; i < rows * H; ++i) out[i] += down[i];
 }
 
 class CpuLayer : public mx::UnaryPrimitive {

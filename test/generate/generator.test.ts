@@ -1,5 +1,6 @@
 // The generator on the default model with the real compiler expert and sandbox.
 import t from 'tap';
+import { collectGarbage } from '../fixtures/gc';
 import { AbortError, CompilerExpertPlugin, ExpertRegistry, Generator, InvalidArgumentError, loadModel, Sandbox, type GenerationEvent, type Model } from '../../lib';
 import { defaultModelPath } from '../fixtures/defaultModel';
 
@@ -104,10 +105,10 @@ t.test('generator with the compiler expert', async (t) => {
       }
     };
     for (let i = 0; i < 20; i++) await once(i);
-    global.gc?.();
+    collectGarbage();
     const before = process.memoryUsage().rss;
     for (let i = 0; i < 80; i++) await once(i);
-    global.gc?.();
+    collectGarbage();
     const grown = (process.memoryUsage().rss - before) / 2 ** 20;
     t.comment(`RSS change over 80 generations: ${grown.toFixed(1)} MiB`);
     t.ok(grown < 16, 'RSS grew less than 16 MiB');
