@@ -263,7 +263,7 @@ CE_AVX2 inline __m256i word_pick(int j) {
   }                                                                                                                  \
                                                                                                                      \
   template <int Rows>                                                                                                \
-  TARGET void NAME##_q4k(const SuperRow* x, const uint8_t* w, int blocks, float* out) {                              \
+  TARGET inline void NAME##_q4k(const SuperRow* x, const uint8_t* w, int blocks, float* out) {                              \
     __m256 acc[Rows];                                                                                                \
     for (int r = 0; r < Rows; ++r) acc[r] = _mm256_setzero_ps();                                                     \
     const __m256i nibble = _mm256_set1_epi8(0x0f);                                                                   \
@@ -303,7 +303,7 @@ CE_AVX2 inline __m256i word_pick(int j) {
   }                                                                                                                  \
                                                                                                                      \
   template <int Rows>                                                                                                \
-  TARGET void NAME##_q6k(const SuperRow* x, const uint8_t* w, int blocks, float* out) {                              \
+  TARGET inline void NAME##_q6k(const SuperRow* x, const uint8_t* w, int blocks, float* out) {                              \
     __m256 acc[Rows];                                                                                                \
     for (int r = 0; r < Rows; ++r) acc[r] = _mm256_setzero_ps();                                                     \
     const __m256i nibble = _mm256_set1_epi8(0x0f), top = _mm256_set1_epi8(0x30);                                     \
@@ -342,6 +342,16 @@ CE_AVX2 inline __m256i word_pick(int j) {
         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sumi[r], sumj[r])), _mm256_set1_ps(d * x[r].step[b]), acc[r]); \
     }                                                                                                                \
     for (int r = 0; r < Rows; ++r) out[r] = hsum8(acc[r]);                                                           \
+  }                                                                                                                  \
+                                                                                                                     \
+  /* Decode: weight rows [n0, n1) against one activation row, the row loop inside */                              \
+  /* the target so each row's kernel is inlined (no call or setup per row). */                                     \
+  TARGET void NAME##_range(int type, const SuperRow& x, const uint8_t* w, size_t row_bytes, int blocks, int n0,     \
+                           int n1, float* out) {                                                                     \
+    if (type == quant::Q4_K)                                                                                         \
+      for (int n = n0; n < n1; ++n) NAME##_q4k<1>(&x, w + n * row_bytes, blocks, out + n);                           \
+    else                                                                                                             \
+      for (int n = n0; n < n1; ++n) NAME##_q6k<1>(&x, w + n * row_bytes, blocks, out + n);                           \
   }
 
 CE_KQUANT_KERNELS(CE_AVX2, kq_avx2, false)
@@ -377,6 +387,18 @@ void rows_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const u
 #endif
   for (int r = 0; r < rows; ++r)
     out[r] = type == quant::Q4_K ? q4k_row_portable(x[r], w, blocks) : q6k_row_portable(x[r], w, blocks);
+}
+
+// One activation row against weight rows [n0, n1) (decode). On x86 the loop over
+// rows sits inside the kernel's target: with K = 1536 a row is only 6 blocks, and a
+// call, switch and setup per row cost ~15% of its time.
+void range_dispatch(Kernel kernel, int type, const SuperRow& x, const uint8_t* w, size_t row_bytes, int blocks, int n0,
+                    int n1, float* out) {
+#ifdef CE_X86
+  if (kernel == Kernel::kVnni) return kq_vnni_range(type, x, w, row_bytes, blocks, n0, n1, out);
+  if (kernel == Kernel::kAvx2) return kq_avx2_range(type, x, w, row_bytes, blocks, n0, n1, out);
+#endif
+  for (int n = n0; n < n1; ++n) rows_dispatch(kernel, type, &x, 1, w + n * row_bytes, blocks, out + n);
 }
 
 }  // namespace
@@ -417,6 +439,11 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
   const Kernel kernel = active_kernel();
   const SuperActivations a = quantize_super(x, M, K);
   const size_t row_bytes = static_cast<size_t>(kquant_row_bytes(ggml_type, K));
+  if (M == 1) {
+    const SuperRow x1{a.q.data(), a.step.data(), a.sum16.data()};
+    parallel_for(N, [&](int n0, int n1) { range_dispatch(kernel, ggml_type, x1, w, row_bytes, blocks, n0, n1, out); });
+    return;
+  }
   for_row_tiles(M, N, K, [&](int n, int m0, int rows) {
     SuperRow xr[kRowBlock];
     float acc[kRowBlock];
