@@ -95,10 +95,13 @@ t.test('tokenizer and greedy decoding match llama.cpp', async (t) => {
   });
 
   t.test(`greedy ${N} tokens on ${PROMPTS.length} prompts`, async (t) => {
-    let positions = 0, agree = 0, identical = 0, maxGap = 0;
+    let positions = 0, agree = 0, identical = 0, maxGap = 0, selfAgree = 0;
     for (const prompt of PROMPTS) {
       const ids = Array.from(await model.tokenizer.encode(model.renderChat([{ role: 'user', content: prompt }])));
       const theirs = await ref.greedy(ids, N);
+      // llama.cpp against itself: the same sequence in one batch (its other attention path).
+      const batch = await ref.batchTop1([...ids, ...theirs.slice(0, -1)], theirs.length - 1);
+      selfAgree += batch.filter((tok, i) => tok === theirs[i]).length;
       // Ours, free-running.
       const s = model.createSession();
       await s.prefill(ids);
@@ -120,16 +123,20 @@ t.test('tokenizer and greedy decoding match llama.cpp', async (t) => {
       }
       f.dispose();
     }
-    const rate = agree / positions;
+    const rate = agree / positions, selfRate = selfAgree / positions;
     t.comment(`identical greedy sequences: ${identical}/${PROMPTS.length}; teacher-forced top-1 agreement ${(100 * rate).toFixed(2)}% of ${positions} positions; largest logit gap where they differ ${maxGap.toFixed(3)}`);
-    // Both runtimes round activations to int8 (see the top); llama.cpp also keeps its
-    // KV cache in f16. On this small model the top two tokens are often within a few
-    // percent, so those roundings flip some near-ties (measured: 97.7% agreement,
-    // largest gap 0.18; with our earlier float32 activations 96.2%, gap 0.28). The
-    // exact float64 pass of the same GGUF agrees with llama.cpp on only 96.2% of these
-    // positions (measured once, too slow for a test), so 99% is out of reach for any
-    // runtime that is not llama.cpp itself. Any real numerical bug shows up as gaps of
-    // several logits and agreement far lower.
+    t.comment(`llama.cpp against its own greedy tokens, evaluating each sequence in one batch: ${(100 * selfRate).toFixed(2)}%`);
+    // The two runtimes differ by float rounding: both round activations to int8 (see
+    // the top), each its own way, and llama.cpp keeps its KV cache in f16. On this small
+    // model the top two tokens are often within a few percent, so roundings flip some
+    // near-ties: the exact float64 pass of the same GGUF agrees with llama.cpp on only
+    // 96.2% of these positions (npm run parity:exact), ours on 96.2-97.7% (largest gap
+    // 0.18-0.29). llama.cpp is no closer to itself: a batch of 64+ tokens runs its float32
+    // tiled attention, a decode step its f16 one (f16 queries, an f16 running sum of
+    // values), and that alone flips ~3% of positions (96.97% here; 98.95% on the 1.5B
+    // coder model, where ours gets 98.4%). So the bar is llama.cpp's agreement with
+    // itself, give or take a few near-ties; a real bug shows as gaps of several logits.
+    t.ok(rate >= selfRate - 0.03, `top-1 agreement within 3 points of llama.cpp's agreement with itself`);
     t.ok(rate >= 0.95, 'top-1 agreement >= 95% of positions');
     t.ok(maxGap < 0.5, 'every disagreement is a near-tie (logit gap < 0.5)');
     t.ok(identical >= 2, 'some greedy sequences are identical token for token');
