@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/cpu_dispatch.h"
+#include "kernels/int8_activations.h"
 #include "kernels/neon.h"
 #include "kernels/row_tiles.h"
 #include "loader/ggml_quants.h"
@@ -40,19 +41,13 @@ SuperActivations quantize_super(const float* x, int M, int K) {
   a.step.resize(static_cast<size_t>(M) * blocks);
   a.sum16.resize(static_cast<size_t>(M) * K / 16);
   for (size_t b = 0; b < a.step.size(); ++b) {
-    const float* v = x + b * kSuper;
-    float amax = 0;
-    for (int j = 0; j < kSuper; ++j) amax = std::max(amax, std::fabs(v[j]));
-    const float d = amax / 127.0f;
-    const float inv = d > 0 ? 1.0f / d : 0.0f;
     int8_t* q = a.q.data() + b * kSuper;
-    for (int j = 0; j < kSuper; ++j) q[j] = static_cast<int8_t>(std::nearbyint(v[j] * inv));
+    a.step[b] = quantize_run(x + b * kSuper, kSuper, q);
     for (int s = 0; s < kSuper / 16; ++s) {
       int sum = 0;
       for (int j = 0; j < 16; ++j) sum += q[16 * s + j];
       a.sum16[b * (kSuper / 16) + s] = static_cast<int16_t>(sum);
     }
-    a.step[b] = d;
   }
   return a;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/cpu_dispatch.h"
+#include "kernels/int8_activations.h"
 #include "kernels/neon.h"
 #include "kernels/row_tiles.h"
 #include "kernels/thread_pool.h"
@@ -59,21 +60,16 @@ QuantizedActivations quantize_activations(const float* x, int M, int K, int bits
   a.step.resize(static_cast<size_t>(M) * groups);
   a.qsum.resize(a.step.size());
   for (int m = 0; m < M; ++m) {
+    int8_t* q = a.q.data() + static_cast<size_t>(m) * K;
     for (int g = 0; g < groups; ++g) {
-      const float* v = x + static_cast<size_t>(m) * K + g * kGroup;
-      float amax = 0;
-      for (int j = 0; j < kGroup; ++j) amax = std::max(amax, std::fabs(v[j]));
-      const float d = amax / 127.0f;
-      const float inv = d > 0 ? 1.0f / d : 0.0f;
-      int8_t* q = a.q.data() + static_cast<size_t>(m) * K;
+      int8_t run[kGroup];
+      const size_t at = static_cast<size_t>(m) * groups + g;
+      a.step[at] = quantize_run(x + static_cast<size_t>(m) * K + g * kGroup, kGroup, run);
       int32_t qs = 0;
       for (int j = 0; j < kGroup; ++j) {
-        const int c = static_cast<int>(std::nearbyint(v[j] * inv));
-        q[bits == 4 ? nibble_slot(g, groups, j) : g * kGroup + j] = static_cast<int8_t>(c);
-        qs += c;
+        q[bits == 4 ? nibble_slot(g, groups, j) : g * kGroup + j] = run[j];
+        qs += run[j];
       }
-      const size_t at = static_cast<size_t>(m) * groups + g;
-      a.step[at] = d;
       a.qsum[at] = qs;
     }
   }
@@ -178,6 +174,20 @@ CE_AVX2 inline __m256 load8(const void* p, int g) {
   else return _mm256_loadu_ps(static_cast<const float*>(p) + g);
 }
 
+// The first `n` (< 8) scales or biases from group g, zero-padded: a row's last,
+// partial block (e.g. K = 576: 18 groups) without a scalar conversion per value.
+template <bool Half>
+CE_AVX2 inline __m256 load_partial8(const void* p, int g, int n) {
+  alignas(32) float f[8] = {};
+  alignas(16) uint16_t h[8] = {};
+  if constexpr (Half) {
+    std::memcpy(h, static_cast<const uint16_t*>(p) + g, n * sizeof(uint16_t));
+    return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h)));
+  }
+  std::memcpy(f, static_cast<const float*>(p) + g, n * sizeof(float));
+  return _mm256_load_ps(f);
+}
+
 CE_AVX2 inline float hsum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -260,15 +270,13 @@ CE_AVX2 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static
     const int blocked = Bits == 4 ? groups & ~1 : groups;                                                            \
     if (g < blocked) {                                                                                               \
       const int rem = blocked - g;                                                                                   \
-      alignas(32) float ts[8] = {}, tb[8] = {}, tstep[Rows][8] = {};                                                 \
+      alignas(32) float tstep[Rows][8] = {};                                                                         \
       alignas(32) int32_t tq[Rows][8] = {};                                                                          \
-      for (int i = 0; i < rem; ++i) {                                                                                \
-        ts[i] = scale_at(sc, Half, g + i);                                                                           \
-        tb[i] = scale_at(bi, Half, g + i);                                                                           \
+      for (int i = 0; i < rem; ++i)                                                                                  \
         for (int r = 0; r < Rows; ++r) tstep[r][i] = x[r].step[g + i], tq[r][i] = x[r].qsum[g + i];                  \
-      }                                                                                                              \
       for (int r = 0; r < Rows; ++r) step[r] = tstep[r], qsum[r] = tq[r];                                            \
-      NAME##_block<Bits, Rows>(x, w, g, _mm256_load_ps(ts), _mm256_load_ps(tb), step, qsum, Bits == 4 ? rem / 2 : rem, acc, outside); \
+      NAME##_block<Bits, Rows>(x, w, g, load_partial8<Half>(sc, g, rem), load_partial8<Half>(bi, g, rem), step, qsum, \
+                               Bits == 4 ? rem / 2 : rem, acc, outside);                                             \
       g = blocked;                                                                                                   \
     }                                                                                                                \
     for (int r = 0; r < Rows; ++r)                                                                                   \
