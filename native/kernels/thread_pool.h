@@ -1,5 +1,5 @@
 // A small persistent thread pool for the CPU kernels: parallel_for hands [0, n) out
-// in contiguous chunks (about 8 per thread) to the pool's threads and the caller,
+// in contiguous chunks (about 2 per thread) to the pool's threads and the caller,
 // and blocks until all are done.
 #pragma once
 
