@@ -1,6 +1,7 @@
 /**
  * The one place that loads the native addon, and the types of its whole surface.
- * node-gyp-build looks in prebuilds/<platform>-<arch>/ first, then build/Release.
+ * node-gyp-build takes a local build (build/Release) when there is one, else the prebuilt
+ * binary in prebuilds/<platform>-<arch>/.
  */
 import path from 'node:path';
 import { NativeLoadError } from '../errors';
