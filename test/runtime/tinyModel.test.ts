@@ -113,6 +113,26 @@ for (const config of [TINY_LLAMA, TINY_QWEN2]) {
       b.dispose();
     });
 
+    t.test('a decode step over several key chunks matches the reference and a prefill', async (t) => {
+      // A decode step splits the keys into chunks of 128 for the threads and merges them
+      // (native/kernels/attention.cc); at position 299 that is three chunks.
+      const rl = rng(12);
+      const long = Array.from({ length: 300 }, () => Math.floor(rl() * 256));
+      const expected = referenceForward(tiny, long).logits[long.length - 1];
+      const a = model.createSession({ contextLength: 320 });
+      await a.prefill(long.slice(0, -1));
+      await a.inject(long.slice(-1)); // one position: the decode path
+      const decoded = await a.logits();
+      const err = maxAbsDiff(decoded, expected);
+      t.ok(err < 2e-2 * scale(expected), `logits within 2% of their scale (error ${err.toExponential(2)})`);
+      t.equal(argmax(decoded), argmax(expected), 'same top-1 token');
+      const b = model.createSession({ contextLength: 320 });
+      await b.prefill(long); // every query's keys in one piece
+      t.ok(close(decoded, await b.logits()), 'same logits as a prefill of the whole sequence');
+      a.dispose();
+      b.dispose();
+    });
+
     t.test('rewind then re-decoding reproduces the earlier tokens', async (t) => {
       const s = model.createSession();
       await s.prefill(prompt);
