@@ -28,6 +28,11 @@ export interface ModelInfo {
   weightBytes: number;
   /** Weight bytes read per decoded token (all blocks and the output projection; not the embedding lookup). */
   decodeBytes: number;
+  /**
+   * Element type of the KV cache: `float16` when every layer runs on the CPU kernels (half
+   * the memory: 2 bytes x 2 x layers x KV heads x head size per position), else `float32`.
+   */
+  kvCacheType: 'float16' | 'float32';
 }
 
 export interface SessionOptions {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelFormatError, ModelNotFoundError, UnsupportedModelError, fromNative } from '../errors';
+import { InvalidArgumentError, ModelFormatError, ModelNotFoundError, UnsupportedModelError, fromNative } from '../errors';
 import { findArchitecture, type Architecture } from './architectures';
 import { ChatTemplate } from './ChatTemplate';
 import { readGguf, type GgufFile } from './gguf/GgufFile';
@@ -22,6 +22,13 @@ export type LoadPhase = 'header' | 'tokenizer' | 'weights' | 'ready';
 export interface LoadModelOptions {
   /** Called as loading moves through its phases (for progress bars). */
   onProgress?: (phase: LoadPhase, fraction: number) => void;
+  /**
+   * KV cache element type. `float16` (the default, as llama.cpp's) halves the cache's memory
+   * and the attention's reads; it applies where every layer runs on the CPU kernels, and
+   * elsewhere (GPU streams, dense weights) the cache is float32. `float32` keeps it float32
+   * everywhere. `model.info.kvCacheType` says which one a loaded model has.
+   */
+  kvCacheType?: 'float16' | 'float32';
 }
 
 interface Prepared {
@@ -30,7 +37,7 @@ interface Prepared {
   quantization?: { bits: number; groupSize: number };
   tokenizer: Tokenizer;
   chatTemplate: ChatTemplate;
-  info: Omit<ModelInfo, 'weightBytes' | 'decodeBytes'>;
+  info: Omit<ModelInfo, 'weightBytes' | 'decodeBytes' | 'kvCacheType'>;
 }
 
 function architectureOf(name: string, file: string): Architecture {
@@ -125,6 +132,10 @@ async function prepareFolder(dir: string, progress: LoadModelOptions['onProgress
 export async function loadModel(modelPath: string, options: LoadModelOptions = {}): Promise<Model> {
   const progress = options.onProgress;
   if (typeof modelPath !== 'string' || modelPath.length === 0) throw new ModelNotFoundError(String(modelPath), 'empty path');
+  const kvCacheType = options.kvCacheType ?? 'float16';
+  if (kvCacheType !== 'float16' && kvCacheType !== 'float32') {
+    throw new InvalidArgumentError(`kvCacheType must be 'float16' or 'float32', not ${JSON.stringify(options.kvCacheType)}`);
+  }
   const resolved = path.resolve(modelPath);
   let st;
   try {
@@ -147,11 +158,16 @@ export async function loadModel(modelPath: string, options: LoadModelOptions = {
   progress?.('weights', 0.3);
   let nativeModel;
   try {
-    nativeModel = await native().loadModel(prepared.config, prepared.manifest, prepared.quantization);
+    nativeModel = await native().loadModel({ ...prepared.config, float32Cache: kvCacheType === 'float32' }, prepared.manifest, prepared.quantization);
   } catch (err) {
     throw fromNative(err, resolved);
   }
   progress?.('ready', 1);
-  const info: ModelInfo = { ...prepared.info, weightBytes: nativeModel.weightBytes, decodeBytes: nativeModel.decodeBytes };
+  const info: ModelInfo = {
+    ...prepared.info,
+    weightBytes: nativeModel.weightBytes,
+    decodeBytes: nativeModel.decodeBytes,
+    kvCacheType: nativeModel.kvCacheType,
+  };
   return new Model(nativeModel, info, prepared.config, prepared.tokenizer, prepared.chatTemplate);
 }

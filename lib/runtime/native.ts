@@ -20,6 +20,8 @@ export interface NativeModelConfig {
   ropeTraditional: boolean;
   rmsNormEps: number;
   maxContext: number;
+  /** Keep the KV cache float32 even where the CPU layers could keep it float16. */
+  float32Cache?: boolean;
 }
 
 /** Where one tensor's bytes are (see native/loader/tensor_store.h). */
@@ -51,6 +53,7 @@ export interface NativeSession {
 export interface NativeModel {
   readonly weightBytes: number;
   readonly decodeBytes: number;
+  readonly kvCacheType: 'float16' | 'float32';
   createSession(contextLength: number, seed: number): NativeSession;
   dispose(): void;
 }

@@ -50,6 +50,7 @@ ModelConfig to_model_config(const Napi::Object& o) {
   c.rope_traditional = o.Get("ropeTraditional").ToBoolean();
   c.rms_norm_eps = static_cast<float>(number(o, "rmsNormEps"));
   c.max_context = integer(o, "maxContext", 1, kBig);
+  c.float32_cache = o.Get("float32Cache").ToBoolean();
   return c;
 }
 

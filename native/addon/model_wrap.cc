@@ -18,6 +18,7 @@ void NativeModel::Init(Napi::Env env, Napi::Object exports) {
                                        InstanceMethod<&NativeModel::Dispose>("dispose"),
                                        InstanceAccessor<&NativeModel::WeightBytes>("weightBytes"),
                                        InstanceAccessor<&NativeModel::DecodeBytes>("decodeBytes"),
+                                       InstanceAccessor<&NativeModel::KvCacheType>("kvCacheType"),
                                    });
   constructor = new Napi::FunctionReference(Napi::Persistent(cls));
   exports.Set("NativeModel", cls);
@@ -75,6 +76,10 @@ Napi::Value NativeModel::WeightBytes(const Napi::CallbackInfo& info) {
 
 Napi::Value NativeModel::DecodeBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(model(info.Env())->decode_bytes()));
+}
+
+Napi::Value NativeModel::KvCacheType(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), model(info.Env())->kv_dtype() == mx::float16 ? "float16" : "float32");
 }
 
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {

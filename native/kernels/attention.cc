@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/thread_pool.h"
+#include "loader/ggml_quants.h"
 #include "mlx/backend/cpu/encoder.h"
 #include "mlx/primitives.h"
 
@@ -27,13 +28,18 @@ namespace {
 // largest scaled score), z[r] (the sum of e^(score - m)) and o[r] (sum of
 // e^(score - m) v, [g, D]); s is scratch for [g, j1 - j0] scores.
 
-void scores_portable(const float* q, const float* k, int g, int D, int j0, int j1, float scale, float* s) {
+// Cache elements: float32, or float16 bits (the CPU layers' cache, see attention.h).
+inline float to_f32(float v) { return v; }
+inline float to_f32(uint16_t h) { return quant::half_to_float(h); }
+
+template <typename T>
+void scores_portable(const float* q, const T* k, int g, int D, int j0, int j1, float scale, float* s) {
   const int C = j1 - j0;
   for (int r = 0; r < g; ++r)
     for (int j = j0; j < j1; ++j) {
-      const float* kj = k + static_cast<size_t>(j) * D;
+      const T* kj = k + static_cast<size_t>(j) * D;
       float dot = 0;
-      for (int i = 0; i < D; ++i) dot += q[r * D + i] * kj[i];
+      for (int i = 0; i < D; ++i) dot += q[r * D + i] * to_f32(kj[i]);
       s[r * C + j - j0] = scale * dot;
     }
 }
@@ -45,20 +51,26 @@ void softmax_parts_portable(float* s, int C, float& m, float& z) {
   for (int j = 0; j < C; ++j) z += s[j] = std::exp(s[j] - m);
 }
 
-void values_portable(const float* p, const float* v, int g, int D, int j0, int j1, float* o) {
+template <typename T>
+void values_portable(const float* p, const T* v, int g, int D, int j0, int j1, float* o) {
   const int C = j1 - j0;
   std::fill(o, o + static_cast<size_t>(g) * D, 0.0f);
   for (int j = j0; j < j1; ++j) {
-    const float* vj = v + static_cast<size_t>(j) * D;
+    const T* vj = v + static_cast<size_t>(j) * D;
     for (int r = 0; r < g; ++r) {
       const float w = p[r * C + j - j0];
-      for (int i = 0; i < D; ++i) o[r * D + i] += w * vj[i];
+      for (int i = 0; i < D; ++i) o[r * D + i] += w * to_f32(vj[i]);
     }
   }
 }
 
 #ifdef CE_X86
-#define CE_AVX2_FMA __attribute__((target("avx2,fma")))
+#define CE_AVX2_FMA __attribute__((target("avx2,fma,f16c")))
+
+CE_AVX2_FMA inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+CE_AVX2_FMA inline __m256 load8(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
 
 CE_AVX2_FMA inline float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -90,14 +102,14 @@ CE_AVX2_FMA inline __m256 exp8(__m256 x) {
 }
 
 // Up to 4 heads at a time: each key's row is loaded once for all of them.
-template <int T>
-CE_AVX2_FMA void scores_block(const float* q, const float* k, int D, int j0, int j1, float scale, float* s, int C) {
+template <int T, typename E>
+CE_AVX2_FMA void scores_block(const float* q, const E* k, int D, int j0, int j1, float scale, float* s, int C) {
   for (int j = j0; j < j1; ++j) {
-    const float* kj = k + static_cast<size_t>(j) * D;
+    const E* kj = k + static_cast<size_t>(j) * D;
     __m256 acc[T];
     for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
     for (int i = 0; i < D; i += 8) {
-      const __m256 kv = _mm256_loadu_ps(kj + i);
+      const __m256 kv = load8(kj + i);
       for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(_mm256_loadu_ps(q + t * D + i), kv, acc[t]);
     }
     for (int t = 0; t < T; ++t) s[t * C + j - j0] = scale * hsum8(acc[t]);
@@ -126,15 +138,15 @@ CE_AVX2_FMA void softmax_parts_avx2(float* s, int C, float& m, float& z) {
 
 // Up to 4 heads, 16 output columns at a time held in registers over all keys; each
 // value row's 16 columns are loaded once for all the heads.
-template <int T>
-CE_AVX2_FMA void values_block(const float* p, int C, const float* v, int D, int j0, int j1, float* o) {
+template <int T, typename E>
+CE_AVX2_FMA void values_block(const float* p, int C, const E* v, int D, int j0, int j1, float* o) {
   for (int c = 0; c < D; c += 16) {
     const bool two = c + 16 <= D;
     __m256 a0[T], a1[T];
     for (int t = 0; t < T; ++t) a0[t] = a1[t] = _mm256_setzero_ps();
     for (int j = j0; j < j1; ++j) {
-      const float* vj = v + static_cast<size_t>(j) * D + c;
-      const __m256 v0 = _mm256_loadu_ps(vj), v1 = two ? _mm256_loadu_ps(vj + 8) : _mm256_setzero_ps();
+      const E* vj = v + static_cast<size_t>(j) * D + c;
+      const __m256 v0 = load8(vj), v1 = two ? load8(vj + 8) : _mm256_setzero_ps();
       for (int t = 0; t < T; ++t) {
         const __m256 w = _mm256_broadcast_ss(p + t * C + j - j0);
         a0[t] = _mm256_fmadd_ps(w, v0, a0[t]);
@@ -151,14 +163,15 @@ CE_AVX2_FMA void values_block(const float* p, int C, const float* v, int D, int 
 #define CE_HEAD_BLOCKS(FN, ...)                                                                 \
   for (int r = 0; r < g; r += 4) {                                                              \
     switch (std::min(4, g - r)) {                                                               \
-      case 1: FN<1>(__VA_ARGS__); break;                                                        \
-      case 2: FN<2>(__VA_ARGS__); break;                                                        \
-      case 3: FN<3>(__VA_ARGS__); break;                                                        \
-      default: FN<4>(__VA_ARGS__); break;                                                       \
+      case 1: FN<1, E>(__VA_ARGS__); break;                                                     \
+      case 2: FN<2, E>(__VA_ARGS__); break;                                                     \
+      case 3: FN<3, E>(__VA_ARGS__); break;                                                     \
+      default: FN<4, E>(__VA_ARGS__); break;                                                    \
     }                                                                                           \
   }
 
-CE_AVX2_FMA void attend_group_avx2(const float* q, const float* k, const float* v, int g, int D, int j0, int j1,
+template <typename E>
+CE_AVX2_FMA void attend_group_avx2(const float* q, const E* k, const E* v, int g, int D, int j0, int j1,
                                    float scale, float* s, float* m, float* z, float* o) {
   const int C = j1 - j0;
   CE_HEAD_BLOCKS(scores_block, q + r * D, k, D, j0, j1, scale, s + r * C, C)
@@ -168,12 +181,23 @@ CE_AVX2_FMA void attend_group_avx2(const float* q, const float* k, const float* 
 #undef CE_HEAD_BLOCKS
 
 bool avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool yes =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
   return yes;
+}
+
+// Whole groups of 8 of n values to float16 bits; returns how many were done.
+CE_AVX2_FMA int to_half_f16c(const float* x, uint16_t* out, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  return i;
 }
 #endif
 
-void attend_group(const float* q, const float* k, const float* v, int g, int D, int j0, int j1, float scale, float* s,
+template <typename E>
+void attend_group(const float* q, const E* k, const E* v, int g, int D, int j0, int j1, float scale, float* s,
                   float* m, float* z, float* o) {
 #ifdef CE_X86
   if (avx2() && D % 8 == 0) return attend_group_avx2(q, k, v, g, D, j0, j1, scale, s, m, z, o);
@@ -224,8 +248,11 @@ class CachedAttention : public mx::UnaryPrimitive {
 
 }  // namespace
 
-void attend_cpu(const float* q, const float* k, const float* v, float* out, int H, int KV, int L, int D, int capacity,
-                int start, float scale) {
+namespace {
+
+template <typename E>
+void attend(const float* q, const E* k, const E* v, float* out, int H, int KV, int L, int D, int capacity, int start,
+            float scale) {
   const int g = H / KV;
   // Tasks: (K/V head, query position, key chunk); chunks only in decode (L == 1).
   const int chunks = L == 1 ? (start + kKeyChunk) / kKeyChunk : 1;
@@ -266,6 +293,26 @@ void attend_cpu(const float* q, const float* k, const float* v, float* out, int 
         const float inv = 1.0f / z;
         for (int d = 0; d < D; ++d) o[d] *= inv;
       }
+}
+
+}  // namespace
+
+void attend_cpu(const float* q, const float* k, const float* v, float* out, int H, int KV, int L, int D, int capacity,
+                int start, float scale) {
+  attend(q, k, v, out, H, KV, L, D, capacity, start, scale);
+}
+
+void attend_cpu(const float* q, const uint16_t* k, const uint16_t* v, float* out, int H, int KV, int L, int D,
+                int capacity, int start, float scale) {
+  attend(q, k, v, out, H, KV, L, D, capacity, start, scale);
+}
+
+void to_half(const float* x, uint16_t* out, int n) {
+  int i = 0;
+#ifdef CE_X86
+  if (avx2()) i = to_half_f16c(x, out, n);
+#endif
+  for (; i < n; ++i) out[i] = quant::float_to_half(x[i]);
 }
 
 mx::array cached_attention(const mx::array& q, const mx::array& keys, const mx::array& values, int start, float scale,

@@ -7,6 +7,8 @@
 // the kernels' threads. GPU streams keep MLX's fused attention.
 #pragma once
 
+#include <cstdint>
+
 #include "mlx/mlx.h"
 
 namespace ce::kernels {
@@ -19,8 +21,14 @@ namespace mx = mlx::core;
 mx::array cached_attention(const mx::array& q, const mx::array& keys, const mx::array& values, int start,
                            float scale, mx::StreamOrDevice s = {});
 
-// The same on raw buffers: q and out [H, L, D], k and v [KV, capacity, D].
+// The same on raw buffers: q and out [H, L, D], k and v [KV, capacity, D], as float32
+// or as float16 bits (the cache of the one-op CPU layers, models/cpu_layer.h).
 void attend_cpu(const float* q, const float* k, const float* v, float* out, int H, int KV, int L, int D, int capacity,
                 int start, float scale);
+void attend_cpu(const float* q, const uint16_t* k, const uint16_t* v, float* out, int H, int KV, int L, int D,
+                int capacity, int start, float scale);
+
+// float32 to float16 bits (round to nearest even): how rows enter a float16 cache.
+void to_half(const float* x, uint16_t* out, int n);
 
 }  // namespace ce::kernels

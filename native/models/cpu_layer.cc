@@ -80,8 +80,13 @@ float* scratch(int slot, size_t n) {
   return b.data();
 }
 
-// Runs one layer for L positions: see cpu_layer.h.
-void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out, float* keys, float* values,
+// A new key or value row into the cache, as float32 or as float16 bits.
+void store_row(const float* x, float* dst, int n) { std::copy_n(x, n, dst); }
+void store_row(const float* x, uint16_t* dst, int n) { kernels::to_half(x, dst, n); }
+
+// Runs one layer for L positions: see cpu_layer.h. Cache is float or uint16_t (float16).
+template <typename Cache>
+void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out, Cache* keys, Cache* values,
                int capacity, int L, int start) {
   const int H = c.hidden_size, D = c.head_dim, I = c.intermediate_size;
   const int q_cols = c.num_heads * D, kv_cols = c.num_kv_heads * D, qkv_cols = q_cols + 2 * kv_cols;
@@ -111,8 +116,8 @@ void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out,
     for (int head = 0; head < c.num_heads; ++head) std::copy_n(row + head * D, D, q + (static_cast<size_t>(head) * L + m) * D);
     for (int kv = 0; kv < c.num_kv_heads; ++kv) {
       const size_t at = (static_cast<size_t>(kv) * capacity + pos) * D;
-      std::copy_n(row + q_cols + kv * D, D, keys + at);
-      std::copy_n(row + q_cols + kv_cols + kv * D, D, values + at);
+      store_row(row + q_cols + kv * D, keys + at, D);
+      store_row(row + q_cols + kv_cols + kv * D, values + at, D);
     }
   }
   kernels::attend_cpu(q, keys, values, att, c.num_heads, c.num_kv_heads, L, D, capacity, start,
@@ -165,11 +170,17 @@ class CpuLayer : public mx::UnaryPrimitive {
     encoder.set_output_array(out);
     // The cache is written in place: the session owns it, and each step is evaluated
     // before the next one is built, so nothing else reads these positions meanwhile.
-    encoder.dispatch([&block = block_, &config = config_, hp = h.data<float>(), op = out.data<float>(),
-                      kp = const_cast<float*>(keys.data<float>()), vp = const_cast<float*>(values.data<float>()),
-                      capacity = keys.shape(2), L = h.shape(1), start = start_]() {
-      run_layer(block, config, hp, op, kp, vp, capacity, L, start);
-    });
+    const auto run = [&](auto* kp, auto* vp) {
+      encoder.dispatch([&block = block_, &config = config_, hp = h.data<float>(), op = out.data<float>(), kp, vp,
+                        capacity = keys.shape(2), L = h.shape(1), start = start_]() {
+        run_layer(block, config, hp, op, kp, vp, capacity, L, start);
+      });
+    };
+    if (keys.dtype() == mx::float16)
+      run(const_cast<uint16_t*>(reinterpret_cast<const uint16_t*>(keys.data<mx::float16_t>())),
+          const_cast<uint16_t*>(reinterpret_cast<const uint16_t*>(values.data<mx::float16_t>())));
+    else
+      run(const_cast<float*>(keys.data<float>()), const_cast<float*>(values.data<float>()));
   }
 
   void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
@@ -210,9 +221,9 @@ bool cpu_layer_supported(const Block& b, const mx::Stream& stream) {
 mx::array cpu_layer(const Block& b, const ModelConfig& c, const mx::array& h, const mx::array& keys,
                     const mx::array& values, int start) {
   const mx::Stream stream = mx::default_stream(mx::Device::cpu);
-  if (h.dtype() != mx::float32 || h.ndim() != 3 || keys.dtype() != mx::float32 || values.dtype() != mx::float32 ||
-      keys.shape(2) < start + h.shape(1))
-    throw std::invalid_argument("[cpu_layer] float32 hidden states and a cache with room for them");
+  const bool cache_ok = (keys.dtype() == mx::float32 || keys.dtype() == mx::float16) && values.dtype() == keys.dtype();
+  if (h.dtype() != mx::float32 || h.ndim() != 3 || !cache_ok || keys.shape(2) < start + h.shape(1))
+    throw std::invalid_argument("[cpu_layer] float32 hidden states and a float32 or float16 cache with room for them");
   return mx::array(h.shape(), mx::float32, std::make_shared<CpuLayer>(stream, b, c, start),
                    {mx::contiguous(h, false, stream), keys, values});
 }

@@ -22,7 +22,8 @@ bool cpu_layer_supported(const Block& b, const mx::Stream& stream);
 
 // h [1, L, hidden] at positions start.. → the layer's output, same shape. `keys` and
 // `values` are the layer's cache buffers [1, KV, capacity, D] (row-contiguous, already
-// evaluated, capacity >= start + L); the op writes positions start..start+L-1 of them.
+// evaluated, capacity >= start + L; float16 as a model on these layers keeps them, or
+// float32); the op writes positions start..start+L-1 of them.
 mx::array cpu_layer(const Block& b, const ModelConfig& c, const mx::array& h, const mx::array& keys,
                     const mx::array& values, int start);
 

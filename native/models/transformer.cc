@@ -124,6 +124,8 @@ Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::
     b.one_op = cpu_layer_supported(b, mx::default_stream(mx::default_device()));
     blocks_.push_back(std::move(b));
   }
+  if (!c.float32_cache && std::all_of(blocks_.begin(), blocks_.end(), [](const Block& b) { return b.one_op; }))
+    kv_dtype_ = mx::float16;
   decode_bytes_ = weight_bytes_ + nbytes(output_);
   if (!embed_rows_) weight_bytes_ += nbytes(embed_);
   if (store.has("output.weight")) weight_bytes_ += nbytes(output_);
@@ -151,7 +153,7 @@ void Transformer::reserve(KVCache& cache, int needed) const {
   const int grow = ((needed - cache.capacity + kCacheStep - 1) / kCacheStep) * kCacheStep;
   const mx::Shape extra = {1, c.num_kv_heads, grow, c.head_dim};
   for (int l = 0; l < c.num_layers; ++l) {
-    mx::array zk = mx::zeros(extra, mx::float32), zv = mx::zeros(extra, mx::float32);
+    mx::array zk = mx::zeros(extra, kv_dtype_), zv = mx::zeros(extra, kv_dtype_);
     if (cache.capacity == 0) {
       cache.keys.push_back(zk);
       cache.values.push_back(zv);

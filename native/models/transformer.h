@@ -29,6 +29,8 @@ struct ModelConfig {
   bool rope_traditional = false;
   float rms_norm_eps = 1e-5f;
   int max_context = 2048;
+  // Keep the KV cache float32 where it could be float16 (see Transformer::kv_dtype).
+  bool float32_cache = false;
 };
 
 struct Block {
@@ -75,6 +77,10 @@ class Transformer {
 
   KVCache make_cache() const;
 
+  // The cache's element type: float16 when every layer runs as one CPU op (half the
+  // memory and the attention reads; llama.cpp's default too), else float32.
+  mx::Dtype kv_dtype() const { return kv_dtype_; }
+
  private:
   mx::array attention(const Block& b, const mx::array& x, KVCache& cache, int layer) const;
   void reserve(KVCache& cache, int needed) const;
@@ -87,6 +93,7 @@ class Transformer {
   Linear output_;
   uint64_t weight_bytes_ = 0;
   uint64_t decode_bytes_ = 0;
+  mx::Dtype kv_dtype_ = mx::float32;
 };
 
 }  // namespace ce

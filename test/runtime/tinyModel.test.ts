@@ -255,6 +255,39 @@ t.test('1000 short generations leave RSS flat', async (t) => {
 const EXACT = ['F32', 'F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q4_K', 'Q6_K'] as const;
 const CONVERTED: [string, number][] = [['Q5_K', 2e-2]];
 // One format per model also makes q|k|v and gate|up fusable (one matrix each).
+t.test('float16 KV cache (the default where every layer runs on the CPU kernels)', async (t) => {
+  const tiny = makeTinyModel({ ...TINY_QWEN2, types: ['Q4_K'] }, 3);
+  const half = await loadModel(tiny.path);
+  const full = await loadModel(tiny.path, { kvCacheType: 'float32' });
+  t.teardown(() => {
+    half.dispose();
+    full.dispose();
+  });
+  t.equal(half.info.kvCacheType, 'float16');
+  t.equal(full.info.kvCacheType, 'float32');
+  await t.rejects(loadModel(tiny.path, { kvCacheType: 'bf16' as never }), InvalidArgumentError);
+  const rl = rng(13);
+  const long = Array.from({ length: 300 }, () => Math.floor(rl() * 256));
+  const expected = referenceForward(tiny, long, { halfCache: true }).logits[long.length - 1];
+  // Decode-shaped last step (three key chunks) against a prefill of the whole sequence.
+  const a = half.createSession({ contextLength: 320 });
+  await a.prefill(long.slice(0, -1));
+  await a.inject(long.slice(-1));
+  const decoded = await a.logits();
+  const b = half.createSession({ contextLength: 320 });
+  await b.prefill(long);
+  t.ok(close(decoded, await b.logits()), 'decode step equals a whole-sequence prefill');
+  const err = maxAbsDiff(decoded, expected);
+  t.ok(err < 1e-3 * scale(expected), `within 0.1% of the reference with float16 keys and values (error ${err.toExponential(2)})`);
+  t.equal(argmax(decoded), argmax(expected), 'same top-1 token as the reference');
+  const f = full.createSession({ contextLength: 320 });
+  await f.prefill(long);
+  const exact = await f.logits();
+  t.ok(maxAbsDiff(decoded, exact) > 0, 'the float16 cache really rounds (differs from the float32 one)');
+  t.ok(maxAbsDiff(decoded, exact) < 3e-2 * scale(exact), 'and stays within 3% of it');
+  for (const s of [a, b, f]) s.dispose();
+});
+
 t.test('each weight format alone, hidden states vs the reference', async (t) => {
   const runs: [TinyConfig, string, number][] = [
     ...EXACT.map((e) => [TINY_LLAMA, e, 1e-2] as [TinyConfig, string, number]),
@@ -266,7 +299,8 @@ t.test('each weight format alone, hidden states vs the reference', async (t) => 
   ];
   for (const [config, type, tolerance] of runs) {
     const tiny = makeTinyModel({ ...config, types: [type as GgmlTypeName] }, 3);
-    const model = await loadModel(tiny.path);
+    // A float32 cache: the formats alone, compared with no other rounding in the way.
+    const model = await loadModel(tiny.path, { kvCacheType: 'float32' });
     const r = rng(11);
     const prompt = Array.from({ length: 9 }, () => Math.floor(r() * 256));
     const ref = referenceForward(tiny, prompt);
