@@ -7,8 +7,6 @@
 // the kernels' threads. GPU streams keep MLX's fused attention.
 #pragma once
 
-#include <cstdint>
-
 #include "mlx/mlx.h"
 
 namespace ce::kernels {
@@ -17,18 +15,8 @@ namespace mx = mlx::core;
 
 // q: [1, H, L, D] (RoPE applied), keys/values: the cache buffers [1, KV, capacity, D]
 // already holding this chunk at positions start..start+L-1. Query i attends to keys
-// 0..start+i. Returns [1, H, L, D].
+// 0..start+i. Returns [1, H, L, D]. (attend_cpu in cpu_kernels.h does the work.)
 mx::array cached_attention(const mx::array& q, const mx::array& keys, const mx::array& values, int start,
                            float scale, mx::StreamOrDevice s = {});
-
-// The same on raw buffers: q and out [H, L, D], k and v [KV, capacity, D], as float32
-// or as float16 bits (the cache of the one-op CPU layers, models/cpu_layer.h).
-void attend_cpu(const float* q, const float* k, const float* v, float* out, int H, int KV, int L, int D, int capacity,
-                int start, float scale);
-void attend_cpu(const float* q, const uint16_t* k, const uint16_t* v, float* out, int H, int KV, int L, int D,
-                int capacity, int start, float scale);
-
-// float32 to float16 bits (round to nearest even): how rows enter a float16 cache.
-void to_half(const float* x, uint16_t* out, int n);
 
 }  // namespace ce::kernels

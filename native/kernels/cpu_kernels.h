@@ -29,4 +29,16 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
 // One row of blocks as float32 values (embedding lookups; exact).
 void kquant_dequantize_row(int ggml_type, const uint8_t* row, int64_t cols, float* out);
 
+// Causal grouped-query attention over a KV cache (attention_cpu.cc): q and out
+// [H, L, D] (RoPE applied), k and v [KV, capacity, D] already holding positions
+// start..start+L-1; query i attends to keys 0..start+i with scores scaled by `scale`.
+// The cache is float32, or float16 bits (the CPU layers' default).
+void attend_cpu(const float* q, const float* k, const float* v, float* out, int H, int KV, int L, int D, int capacity,
+                int start, float scale);
+void attend_cpu(const float* q, const uint16_t* k, const uint16_t* v, float* out, int H, int KV, int L, int D,
+                int capacity, int start, float scale);
+
+// float32 to float16 bits (round to nearest even): how rows enter a float16 cache.
+void to_half(const float* x, uint16_t* out, int n);
+
 }  // namespace ce::kernels

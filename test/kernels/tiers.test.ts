@@ -16,6 +16,7 @@ const SOURCES = [
   'test/native/kernel_selftest.cc',
   'native/kernels/quantized_linear.cc',
   'native/kernels/kquant_linear.cc',
+  'native/kernels/attention_cpu.cc',
   'native/kernels/cpu_dispatch.cc',
   'native/kernels/thread_pool.cc',
   'native/loader/ggml_quants.cc',

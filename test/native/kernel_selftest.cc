@@ -1,5 +1,5 @@
 // Standalone check of the CPU kernels without MLX or Node: every quantized linear
-// kernel on random inputs, with the best tier this CPU has against the portable
+// kernel and the cache attention on random inputs, with the best tier this CPU has against the portable
 // tier (the portable one is itself checked against float64 references in
 // test/kernels). Built and run by test/kernels/tiers.test.ts: natively, and for arm64
 // (NEON) under qemu-user when a cross compiler is installed.
@@ -109,6 +109,41 @@ void kquant(int type, int M, int N, int K) {
   });
 }
 
+// Attention over a random cache of float32 or float16 rows: a decode step (one
+// position; past 128 keys the keys are split into chunks and merged) or a prefill
+// chunk, for head sizes a multiple of 8 (SIMD loops) or not (portable everywhere).
+void attention(int H, int KV, int D, int L, int start, bool half) {
+  const int capacity = start + L + 3;
+  std::vector<float> q(static_cast<size_t>(H) * L * D), k(static_cast<size_t>(KV) * capacity * D), v(k.size());
+  for (auto* a : {&q, &k, &v})
+    for (float& x : *a) x = uniform(-2, 2);
+  std::vector<uint16_t> kh(k.size()), vh(v.size());
+  for (size_t i = 0; i < k.size(); ++i) kh[i] = half_bits(k[i]), vh[i] = half_bits(v[i]);
+  char name[96];
+  std::snprintf(name, sizeof name, "attention %s H=%d KV=%d D=%d L=%d start=%d", half ? "f16" : "f32", H, KV, D, L,
+                start);
+  tiers(name, [&] {
+    std::vector<float> out(q.size());
+    if (half)
+      attend_cpu(q.data(), kh.data(), vh.data(), out.data(), H, KV, L, D, capacity, start, 0.125f);
+    else
+      attend_cpu(q.data(), k.data(), v.data(), out.data(), H, KV, L, D, capacity, start, 0.125f);
+    return out;
+  });
+}
+
+// float32 rows into a float16 cache: every tier must round alike (to nearest even).
+void half_rows() {
+  std::vector<float> x(1003);
+  for (float& v : x) v = uniform(-70000, 70000) * (byte() < 128 ? 1e-6f : 1.0f);  // normals, tiny values, overflow
+  tiers("to_half n=1003", [&] {
+    std::vector<uint16_t> h(x.size());
+    to_half(x.data(), h.data(), static_cast<int>(x.size()));
+    std::vector<float> out(h.begin(), h.end());  // the bits themselves: any difference shows
+    return out;
+  });
+}
+
 }  // namespace
 
 int main() {
@@ -125,6 +160,13 @@ int main() {
     kquant(type, 1, 37, 1536);
     kquant(type, 5, 11, 512);
   }
+  for (bool half : {false, true}) {
+    attention(9, 3, 64, 1, 5, half);     // decode, one chunk
+    attention(12, 2, 128, 1, 300, half);  // decode, three chunks
+    attention(4, 4, 36, 1, 200, half);    // head size not a multiple of 8
+    attention(6, 2, 64, 7, 20, half);     // a prefill chunk after 20 cached positions
+  }
+  half_rows();
   std::printf("selftest: %d cases, %d failed, kernel %s\n", cases, failures, cpu_kernel_name());
   return failures ? 1 : 0;
 }

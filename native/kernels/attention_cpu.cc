@@ -1,0 +1,281 @@
+// Causal grouped-query attention over a KV cache on raw buffers (float32 or float16
+// rows), free of MLX: the CPU layers (models/cpu_layer.cc) and the MLX primitive in
+// attention.cc call it, and test/native/kernel_selftest.cc checks its tiers.
+#include "kernels/cpu_kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels/thread_pool.h"
+#include "loader/ggml_quants.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define CE_X86 1
+#endif
+
+namespace ce::kernels {
+
+namespace {
+
+// The query heads that share one K/V head (grouped-query attention) are done
+// together: each key and value row is read once per group rather than once per head.
+// At long contexts the heads re-reading the cache from L3, not the arithmetic, were
+// what decode waited on (Qwen2.5-1.5B at 1024 positions: 12 heads reading 2 K/V heads).
+//
+// attend_group: one query position's `g` heads (q: [g, D]) against keys [j0, j1) of
+// their K/V head. Writes partial, unnormalised results for that key range: m[r] (the
+// largest scaled score), z[r] (the sum of e^(score - m)) and o[r] (sum of
+// e^(score - m) v, [g, D]); s is scratch for [g, j1 - j0] scores.
+
+// Cache elements: float32, or float16 bits (the CPU layers' cache, see attention.h).
+inline float to_f32(float v) { return v; }
+inline float to_f32(uint16_t h) { return quant::half_to_float(h); }
+
+template <typename T>
+void scores_portable(const float* q, const T* k, int g, int D, int j0, int j1, float scale, float* s) {
+  const int C = j1 - j0;
+  for (int r = 0; r < g; ++r)
+    for (int j = j0; j < j1; ++j) {
+      const T* kj = k + static_cast<size_t>(j) * D;
+      float dot = 0;
+      for (int i = 0; i < D; ++i) dot += q[r * D + i] * to_f32(kj[i]);
+      s[r * C + j - j0] = scale * dot;
+    }
+}
+
+void softmax_parts_portable(float* s, int C, float& m, float& z) {
+  m = -INFINITY;
+  for (int j = 0; j < C; ++j) m = std::max(m, s[j]);
+  z = 0;
+  for (int j = 0; j < C; ++j) z += s[j] = std::exp(s[j] - m);
+}
+
+template <typename T>
+void values_portable(const float* p, const T* v, int g, int D, int j0, int j1, float* o) {
+  const int C = j1 - j0;
+  std::fill(o, o + static_cast<size_t>(g) * D, 0.0f);
+  for (int j = j0; j < j1; ++j) {
+    const T* vj = v + static_cast<size_t>(j) * D;
+    for (int r = 0; r < g; ++r) {
+      const float w = p[r * C + j - j0];
+      for (int i = 0; i < D; ++i) o[r * D + i] += w * to_f32(vj[i]);
+    }
+  }
+}
+
+#ifdef CE_X86
+#define CE_AVX2_FMA __attribute__((target("avx2,fma,f16c")))
+
+CE_AVX2_FMA inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+CE_AVX2_FMA inline __m256 load8(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
+CE_AVX2_FMA inline float hsum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// e^x for x <= 0 (scores minus their maximum), within 2 ulp of expf: x = n ln2 + r,
+// |r| <= ln2 / 2 (ln2 in two parts so the reduction is exact), a degree-6 polynomial
+// for e^r, 2^n put into the exponent bits. Below -87 gives 0.
+CE_AVX2_FMA inline __m256 exp8(__m256 x) {
+  const __m256 lo = _mm256_set1_ps(-87.0f);
+  const __m256 underflow = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+  x = _mm256_max_ps(x, lo);
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507e-3f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073e-3f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894e-2f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459e-1f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201e-1f));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i two_n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_andnot_ps(underflow, _mm256_mul_ps(y, _mm256_castsi256_ps(two_n)));
+}
+
+// Up to 4 heads at a time: each key's row is loaded once for all of them.
+template <int T, typename E>
+CE_AVX2_FMA void scores_block(const float* q, const E* k, int D, int j0, int j1, float scale, float* s, int C) {
+  for (int j = j0; j < j1; ++j) {
+    const E* kj = k + static_cast<size_t>(j) * D;
+    __m256 acc[T];
+    for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+    for (int i = 0; i < D; i += 8) {
+      const __m256 kv = load8(kj + i);
+      for (int t = 0; t < T; ++t) acc[t] = _mm256_fmadd_ps(_mm256_loadu_ps(q + t * D + i), kv, acc[t]);
+    }
+    for (int t = 0; t < T; ++t) s[t * C + j - j0] = scale * hsum8(acc[t]);
+  }
+}
+
+CE_AVX2_FMA void softmax_parts_avx2(float* s, int C, float& m, float& z) {
+  __m256 vmax = _mm256_set1_ps(-INFINITY);
+  int j = 0;
+  for (; j + 8 <= C; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(s + j));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, vmax);
+  m = -INFINITY;
+  for (float l : lanes) m = std::max(m, l);
+  for (; j < C; ++j) m = std::max(m, s[j]);
+  const __m256 vm = _mm256_set1_ps(m);
+  __m256 vz = _mm256_setzero_ps();
+  for (j = 0; j + 8 <= C; j += 8) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(s + j), vm));
+    _mm256_storeu_ps(s + j, e);
+    vz = _mm256_add_ps(vz, e);
+  }
+  z = hsum8(vz);
+  for (; j < C; ++j) z += s[j] = std::exp(s[j] - m);
+}
+
+// Up to 4 heads, 16 output columns at a time held in registers over all keys; each
+// value row's 16 columns are loaded once for all the heads.
+template <int T, typename E>
+CE_AVX2_FMA void values_block(const float* p, int C, const E* v, int D, int j0, int j1, float* o) {
+  for (int c = 0; c < D; c += 16) {
+    const bool two = c + 16 <= D;
+    __m256 a0[T], a1[T];
+    for (int t = 0; t < T; ++t) a0[t] = a1[t] = _mm256_setzero_ps();
+    for (int j = j0; j < j1; ++j) {
+      const E* vj = v + static_cast<size_t>(j) * D + c;
+      const __m256 v0 = load8(vj), v1 = two ? load8(vj + 8) : _mm256_setzero_ps();
+      for (int t = 0; t < T; ++t) {
+        const __m256 w = _mm256_broadcast_ss(p + t * C + j - j0);
+        a0[t] = _mm256_fmadd_ps(w, v0, a0[t]);
+        a1[t] = _mm256_fmadd_ps(w, v1, a1[t]);
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      _mm256_storeu_ps(o + t * D + c, a0[t]);
+      if (two) _mm256_storeu_ps(o + t * D + c + 8, a1[t]);
+    }
+  }
+}
+
+#define CE_HEAD_BLOCKS(FN, ...)                                                                 \
+  for (int r = 0; r < g; r += 4) {                                                              \
+    switch (std::min(4, g - r)) {                                                               \
+      case 1: FN<1, E>(__VA_ARGS__); break;                                                     \
+      case 2: FN<2, E>(__VA_ARGS__); break;                                                     \
+      case 3: FN<3, E>(__VA_ARGS__); break;                                                     \
+      default: FN<4, E>(__VA_ARGS__); break;                                                    \
+    }                                                                                           \
+  }
+
+template <typename E>
+CE_AVX2_FMA void attend_group_avx2(const float* q, const E* k, const E* v, int g, int D, int j0, int j1,
+                                   float scale, float* s, float* m, float* z, float* o) {
+  const int C = j1 - j0;
+  CE_HEAD_BLOCKS(scores_block, q + r * D, k, D, j0, j1, scale, s + r * C, C)
+  for (int r = 0; r < g; ++r) softmax_parts_avx2(s + r * C, C, m[r], z[r]);
+  CE_HEAD_BLOCKS(values_block, s + r * C, C, v, D, j0, j1, o + r * D)
+}
+#undef CE_HEAD_BLOCKS
+
+// The AVX2 loops run on the same tiers as the quantized kernels (AVX2, FMA and F16C).
+bool avx2() {
+  const Kernel k = active_kernel();
+  return k == Kernel::kAvx2 || k == Kernel::kVnni;
+}
+
+// Whole groups of 8 of n values to float16 bits; returns how many were done.
+CE_AVX2_FMA int to_half_f16c(const float* x, uint16_t* out, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  return i;
+}
+#endif
+
+template <typename E>
+void attend_group(const float* q, const E* k, const E* v, int g, int D, int j0, int j1, float scale, float* s,
+                  float* m, float* z, float* o) {
+#ifdef CE_X86
+  if (avx2() && D % 8 == 0) return attend_group_avx2(q, k, v, g, D, j0, j1, scale, s, m, z, o);
+#endif
+  const int C = j1 - j0;
+  scores_portable(q, k, g, D, j0, j1, scale, s);
+  for (int r = 0; r < g; ++r) softmax_parts_portable(s + r * C, C, m[r], z[r]);
+  values_portable(s, v, g, D, j0, j1, o);
+}
+
+// Keys per decode task: one position's keys are split into chunks (flash-decoding),
+// so a short decode step still has work for every thread, and merged afterwards.
+constexpr int kKeyChunk = 128;
+
+template <typename E>
+void attend(const float* q, const E* k, const E* v, float* out, int H, int KV, int L, int D, int capacity, int start,
+            float scale) {
+  const int g = H / KV;
+  // Tasks: (K/V head, query position, key chunk); chunks only in decode (L == 1).
+  const int chunks = L == 1 ? (start + kKeyChunk) / kKeyChunk : 1;
+  const size_t part = static_cast<size_t>(g) * (D + 2);  // one task's m, z and o
+  std::vector<float> parts(static_cast<size_t>(KV) * L * chunks * part);
+  parallel_for(KV * L * chunks, [&](int begin, int end) {
+    std::vector<float> s, qg(static_cast<size_t>(g) * D);
+    for (int task = begin; task < end; ++task) {
+      const int c = task % chunks, i = task / chunks % L, kv = task / chunks / L;
+      const int n = start + i + 1;  // causal: keys 0..start+i
+      const int j0 = c * kKeyChunk, j1 = chunks == 1 ? n : std::min(n, j0 + kKeyChunk);
+      s.resize(static_cast<size_t>(g) * (j1 - j0));
+      float* pm = parts.data() + task * part;
+      // The group's queries side by side (in q, [H, L, D], they are L * D apart).
+      for (int r = 0; r < g; ++r)
+        std::copy_n(q + (static_cast<size_t>(kv * g + r) * L + i) * D, D, qg.data() + static_cast<size_t>(r) * D);
+      const size_t head = static_cast<size_t>(kv) * capacity * D;
+      attend_group(qg.data(), k + head, v + head, g, D, j0, j1, scale, s.data(), pm, pm + g, pm + 2 * g);
+    }
+  });
+  // Merge each head's chunks: rescale to the largest maximum, normalise.
+  for (int kv = 0; kv < KV; ++kv)
+    for (int i = 0; i < L; ++i)
+      for (int r = 0; r < g; ++r) {
+        const float* first = parts.data() + (static_cast<size_t>(kv) * L + i) * chunks * part;
+        float top = -INFINITY;
+        for (int c = 0; c < chunks; ++c) top = std::max(top, first[c * part + r]);
+        float* o = out + (static_cast<size_t>(kv * g + r) * L + i) * D;
+        std::fill(o, o + D, 0.0f);
+        float z = 0;
+        for (int c = 0; c < chunks; ++c) {
+          const float* pc = first + c * part;
+          const float w = std::exp(pc[r] - top);
+          z += w * pc[g + r];
+          const float* oc = pc + 2 * g + static_cast<size_t>(r) * D;
+          for (int d = 0; d < D; ++d) o[d] += w * oc[d];
+        }
+        const float inv = 1.0f / z;
+        for (int d = 0; d < D; ++d) o[d] *= inv;
+      }
+}
+
+}  // namespace
+
+void attend_cpu(const float* q, const float* k, const float* v, float* out, int H, int KV, int L, int D, int capacity,
+                int start, float scale) {
+  attend(q, k, v, out, H, KV, L, D, capacity, start, scale);
+}
+
+void attend_cpu(const float* q, const uint16_t* k, const uint16_t* v, float* out, int H, int KV, int L, int D,
+                int capacity, int start, float scale) {
+  attend(q, k, v, out, H, KV, L, D, capacity, start, scale);
+}
+
+void to_half(const float* x, uint16_t* out, int n) {
+  int i = 0;
+#ifdef CE_X86
+  if (avx2()) i = to_half_f16c(x, out, n);
+#endif
+  for (; i < n; ++i) out[i] = quant::float_to_half(x[i]);
+}
+
+}  // namespace ce::kernels
