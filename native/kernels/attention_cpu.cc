@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "kernels/thread_pool.h"
@@ -29,9 +30,18 @@ namespace {
 // largest scaled score), z[r] (the sum of e^(score - m)) and o[r] (sum of
 // e^(score - m) v, [g, D]); s is scratch for [g, j1 - j0] scores.
 
-// Cache elements: float32, or float16 bits (the CPU layers' cache, see attention.h).
+// Cache elements: float32, or float16 bits (the CPU layers' cache, see cpu_kernels.h).
+// arm64 converts halves in hardware (__fp16); elsewhere without F16C, in software.
 inline float to_f32(float v) { return v; }
-inline float to_f32(uint16_t h) { return quant::half_to_float(h); }
+inline float to_f32(uint16_t h) {
+#if defined(__aarch64__)
+  __fp16 f;
+  std::memcpy(&f, &h, 2);
+  return f;
+#else
+  return quant::half_to_float(h);
+#endif
+}
 
 template <typename T>
 void scores_portable(const float* q, const T* k, int g, int D, int j0, int j1, float scale, float* s) {
@@ -275,7 +285,14 @@ void to_half(const float* x, uint16_t* out, int n) {
 #ifdef CE_X86
   if (avx2()) i = to_half_f16c(x, out, n);
 #endif
-  for (; i < n; ++i) out[i] = quant::float_to_half(x[i]);
+  for (; i < n; ++i) {
+#if defined(__aarch64__)
+    const __fp16 h = static_cast<__fp16>(x[i]);  // round to nearest even (the default mode)
+    std::memcpy(out + i, &h, 2);
+#else
+    out[i] = quant::float_to_half(x[i]);
+#endif
+  }
 }
 
 }  // namespace ce::kernels

@@ -15,6 +15,7 @@
 
 #include "kernels/cpu_kernels.h"
 #include "kernels/thread_pool.h"
+#include "loader/ggml_quants.h"
 
 using namespace ce::kernels;
 
@@ -132,16 +133,36 @@ void attention(int H, int KV, int D, int L, int start, bool half) {
   });
 }
 
-// float32 rows into a float16 cache: every tier must round alike (to nearest even).
+// float32 rows into a float16 cache: every tier must round alike (to nearest even),
+// and as the loader's software conversion does.
 void half_rows() {
   std::vector<float> x(1003);
   for (float& v : x) v = uniform(-70000, 70000) * (byte() < 128 ? 1e-6f : 1.0f);  // normals, tiny values, overflow
-  tiers("to_half n=1003", [&] {
+  const auto run = [&] {
     std::vector<uint16_t> h(x.size());
     to_half(x.data(), h.data(), static_cast<int>(x.size()));
-    std::vector<float> out(h.begin(), h.end());  // the bits themselves: any difference shows
-    return out;
-  });
+    return std::vector<float>(h.begin(), h.end());  // the bits themselves: any difference shows
+  };
+  tiers("to_half n=1003", run);
+  std::vector<float> expected(x.size());
+  for (size_t i = 0; i < x.size(); ++i) expected[i] = ce::quant::float_to_half(x[i]);
+  compare(std::string("to_half n=1003 ") + cpu_kernel_name() + " vs the software conversion", expected, run());
+}
+
+// A float16 cache must give what a float32 cache holding the same (rounded) values gives.
+void half_cache_equals_rounded_float_cache() {
+  const int H = 6, KV = 2, D = 64, start = 150, capacity = start + 1;
+  std::vector<float> q(static_cast<size_t>(H) * D), k(static_cast<size_t>(KV) * capacity * D), v(k.size());
+  for (auto* a : {&q, &k, &v})
+    for (float& x : *a) x = uniform(-2, 2);
+  std::vector<uint16_t> kh(k.size()), vh(v.size());
+  to_half(k.data(), kh.data(), static_cast<int>(k.size()));
+  to_half(v.data(), vh.data(), static_cast<int>(v.size()));
+  for (size_t i = 0; i < k.size(); ++i) k[i] = ce::quant::half_to_float(kh[i]), v[i] = ce::quant::half_to_float(vh[i]);
+  std::vector<float> from_half(q.size()), from_float(q.size());
+  attend_cpu(q.data(), kh.data(), vh.data(), from_half.data(), H, KV, 1, D, capacity, start, 0.125f);
+  attend_cpu(q.data(), k.data(), v.data(), from_float.data(), H, KV, 1, D, capacity, start, 0.125f);
+  compare(std::string("attention f16 cache = f32 cache of the same values ") + cpu_kernel_name(), from_float, from_half);
 }
 
 }  // namespace
@@ -167,6 +188,10 @@ int main() {
     attention(6, 2, 64, 7, 20, half);     // a prefill chunk after 20 cached positions
   }
   half_rows();
+  half_cache_equals_rounded_float_cache();
+  cap_cpu_kernel("portable");
+  half_cache_equals_rounded_float_cache();
+  cap_cpu_kernel("");
   std::printf("selftest: %d cases, %d failed, kernel %s\n", cases, failures, cpu_kernel_name());
   return failures ? 1 : 0;
 }
