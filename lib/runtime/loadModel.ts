@@ -24,8 +24,9 @@ export interface LoadModelOptions {
   onProgress?: (phase: LoadPhase, fraction: number) => void;
   /**
    * KV cache element type. `float16` (the default, as llama.cpp's) halves the cache's memory
-   * and the attention's reads; it applies where every layer runs on the CPU kernels, and
-   * elsewhere (GPU streams, dense weights) the cache is float32. `float32` keeps it float32
+   * and the attention's reads; it applies where every layer runs on the CPU kernels and the
+   * CPU converts halves in hardware (arm64, x86-64 with AVX2/F16C), and elsewhere (GPU
+   * streams, dense weights, older x86) the cache is float32. `float32` keeps it float32
    * everywhere. `model.info.kvCacheType` says which one a loaded model has.
    */
   kvCacheType?: 'float16' | 'float32';

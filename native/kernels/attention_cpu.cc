@@ -280,6 +280,16 @@ void attend_cpu(const float* q, const uint16_t* k, const uint16_t* v, float* out
   attend(q, k, v, out, H, KV, L, D, capacity, start, scale);
 }
 
+bool half_cache_is_fast() {
+#if defined(__aarch64__)
+  return true;
+#elif defined(CE_X86)
+  return avx2();
+#else
+  return false;
+#endif
+}
+
 void to_half(const float* x, uint16_t* out, int n) {
   int i = 0;
 #ifdef CE_X86

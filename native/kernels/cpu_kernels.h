@@ -41,4 +41,8 @@ void attend_cpu(const float* q, const uint16_t* k, const uint16_t* v, float* out
 // float32 to float16 bits (round to nearest even): how rows enter a float16 cache.
 void to_half(const float* x, uint16_t* out, int n);
 
+// Whether this CPU converts float16 in hardware here (arm64; x86-64 with the AVX2 tier,
+// which includes F16C): elsewhere a float16 cache would cost a software call per value.
+bool half_cache_is_fast();
+
 }  // namespace ce::kernels

@@ -5,6 +5,7 @@
 
 #include "common/errors.h"
 #include "kernels/attention.h"
+#include "kernels/cpu_kernels.h"
 #include "models/cpu_layer.h"
 
 namespace ce {
@@ -124,7 +125,8 @@ Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::
     b.one_op = cpu_layer_supported(b, mx::default_stream(mx::default_device()));
     blocks_.push_back(std::move(b));
   }
-  if (!c.float32_cache && std::all_of(blocks_.begin(), blocks_.end(), [](const Block& b) { return b.one_op; }))
+  if (!c.float32_cache && kernels::half_cache_is_fast() &&
+      std::all_of(blocks_.begin(), blocks_.end(), [](const Block& b) { return b.one_op; }))
     kv_dtype_ = mx::float16;
   decode_bytes_ = weight_bytes_ + nbytes(output_);
   if (!embed_rows_) weight_bytes_ += nbytes(embed_);

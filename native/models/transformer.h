@@ -77,8 +77,9 @@ class Transformer {
 
   KVCache make_cache() const;
 
-  // The cache's element type: float16 when every layer runs as one CPU op (half the
-  // memory and the attention reads; llama.cpp's default too), else float32.
+  // The cache's element type: float16 when every layer runs as one CPU op and the CPU
+  // converts halves in hardware (half the memory and the attention reads; llama.cpp's
+  // default too), else float32.
   mx::Dtype kv_dtype() const { return kv_dtype_; }
 
  private:

@@ -2,7 +2,7 @@
 // tiny random-weight GGUF models of both architectures (every GGML type we load).
 import t from 'tap';
 import { collectGarbage } from '../fixtures/gc';
-import { ContextOverflowError, DisposedError, InvalidArgumentError, loadModel, type Model } from '../../lib';
+import { ContextOverflowError, DisposedError, InvalidArgumentError, loadModel, native, type Model } from '../../lib';
 import { referenceForward } from '../fixtures/referenceForward';
 import type { GgmlTypeName } from '../fixtures/ggmlBlocks';
 import { makeTinyModel, TINY_LLAMA, TINY_QWEN2, type TinyConfig, type TinyModel } from '../fixtures/tinyModel';
@@ -263,8 +263,11 @@ t.test('float16 KV cache (the default where every layer runs on the CPU kernels)
     half.dispose();
     full.dispose();
   });
-  t.equal(half.info.kvCacheType, 'float16');
+  // float16 wherever halves convert in hardware: arm64, and x86-64 past the portable tier.
+  const fast = process.arch !== 'x64' || native().cpuKernel !== 'portable';
+  t.equal(half.info.kvCacheType, fast ? 'float16' : 'float32');
   t.equal(full.info.kvCacheType, 'float32');
+  if (!fast) return;
   await t.rejects(loadModel(tiny.path, { kvCacheType: 'bf16' as never }), InvalidArgumentError);
   const rl = rng(13);
   const long = Array.from({ length: 300 }, () => Math.floor(rl() * 256));
