@@ -258,7 +258,7 @@ CE_AVX2 inline __m256i word_pick(int j) {
   }                                                                                                                  \
                                                                                                                      \
   template <int Rows>                                                                                                \
-  TARGET inline void NAME##_q4k(const SuperRow* x, const uint8_t* w, int blocks, float* out) {                              \
+  TARGET inline void NAME##_q4k(const SuperRow* x, const uint8_t* w, int blocks, float* out) {                       \
     __m256 acc[Rows];                                                                                                \
     for (int r = 0; r < Rows; ++r) acc[r] = _mm256_setzero_ps();                                                     \
     const __m256i nibble = _mm256_set1_epi8(0x0f);                                                                   \
@@ -298,7 +298,7 @@ CE_AVX2 inline __m256i word_pick(int j) {
   }                                                                                                                  \
                                                                                                                      \
   template <int Rows>                                                                                                \
-  TARGET inline void NAME##_q6k(const SuperRow* x, const uint8_t* w, int blocks, float* out) {                              \
+  TARGET inline void NAME##_q6k(const SuperRow* x, const uint8_t* w, int blocks, float* out) {                       \
     __m256 acc[Rows];                                                                                                \
     for (int r = 0; r < Rows; ++r) acc[r] = _mm256_setzero_ps();                                                     \
     const __m256i nibble = _mm256_set1_epi8(0x0f), top = _mm256_set1_epi8(0x30);                                     \

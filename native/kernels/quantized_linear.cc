@@ -255,7 +255,7 @@ CE_AVX2 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static
   }                                                                                                                  \
                                                                                                                      \
   template <int Bits, bool Half, int Rows>                                                                           \
-  TARGET inline void NAME(const RowInputs* x, const uint8_t* w, const void* sc, const void* bi, int groups, float* out) {   \
+  TARGET inline void NAME(const RowInputs* x, const uint8_t* w, const void* sc, const void* bi, int groups, float* out) { \
     __m256 acc[Rows][2], outside[Rows];                                                                              \
     for (int r = 0; r < Rows; ++r) acc[r][0] = acc[r][1] = outside[r] = _mm256_setzero_ps();                         \
     const float* step[Rows];                                                                                         \
