@@ -5,7 +5,12 @@
 // peak RSS is its own. Prints a table, writes JSON (--out) and an SVG chart beside it.
 //
 //   npm run bench:speed -- [--model PATH|NAME] [--out FILE] [--prefill N] [--decode N] [--threads N]
-//                          [--repeat N] [--stock-full]
+//                          [--repeat N] [--stock-full] [--batch 1,2,4,8]
+//
+// --batch adds aggregate decode tokens/s of N sequences decoded together (ours: forks of
+// one prefix, one batched step each; llama.cpp: N sequences of one context evaluating at
+// once, which node-llama-cpp batches), plus fork time and bytes for a 1,000-token prefix
+// and the time to inject a 50-token verdict after it.
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
@@ -26,6 +31,10 @@ const PREFILL = STOCK ? Math.min(64, Number(flag('prefill', 512))) : Number(flag
 const DECODE = STOCK ? Math.min(16, Number(flag('decode', 64))) : Number(flag('decode', 64));
 const THREADS = Number(flag('threads', cpus().length));
 const REPEAT = Number(flag('repeat', 1));
+const BATCH = flag('batch') ? flag('batch').split(',').map(Number) : null;
+if (BATCH && BATCH.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--batch takes sizes like 1,2,4,8');
+const BATCH_PROMPT = 64; // tokens of the shared prefix each batch starts from
+const FORK_PREFIX = 1000;
 
 function promptIds(vocab, n) {
   // A fixed pseudo-text of ordinary ids, the same for every engine.
@@ -75,6 +84,77 @@ async function runLlama(path) {
   return { loadMs, prefillTokens: PREFILL, decodeTokens: DECODE, prefillTps: PREFILL / (prefillMs / 1000), decodeTps: DECODE / (decodeMs / 1000), kernel: 'llama.cpp' };
 }
 
+async function runOursBatch(path) {
+  const { loadModel, native } = require('../dist/index.js');
+  native().threadCount(THREADS);
+  const model = await loadModel(path);
+  const ids = promptIds(model.info.vocabSize, FORK_PREFIX + 50);
+  const warm = model.createSession({ contextLength: 64 });
+  await warm.prefill(ids.slice(0, 16));
+  await warm.step();
+  warm.dispose();
+  const batched = [];
+  for (const n of BATCH) {
+    const root = model.createSession({ contextLength: BATCH_PROMPT + DECODE + 8 });
+    await root.prefill(ids.slice(0, BATCH_PROMPT));
+    const forks = [];
+    for (let i = 0; i < n; i++) forks.push(await root.fork());
+    await model.stepBatch(forks); // first step outside the timing (allocates the batch's buffers)
+    const t = performance.now();
+    for (let i = 1; i < DECODE; i++) await model.stepBatch(forks);
+    const ms = performance.now() - t;
+    batched.push({ n, decodeTps: (n * (DECODE - 1)) / (ms / 1000) });
+    for (const f of [root, ...forks]) f.dispose();
+  }
+  // Fork of a long prefix: the cache rows are copied (all layers, keys and values).
+  const long = model.createSession({ contextLength: FORK_PREFIX + 64 });
+  await long.prefill(ids.slice(0, FORK_PREFIX));
+  const forkMs = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const f = await long.fork();
+    forkMs.push(performance.now() - t);
+    f.dispose();
+  }
+  const c = model.config;
+  const capacity = Math.ceil(FORK_PREFIX / 256) * 256; // the cache grows in steps of 256 positions
+  const forkBytes = 2 * c.numLayers * c.numKvHeads * c.headDim * (model.info.kvCacheType === 'float16' ? 2 : 4) * capacity;
+  let t = performance.now();
+  await long.inject(ids.slice(FORK_PREFIX, FORK_PREFIX + 50));
+  const injectMs = performance.now() - t;
+  long.dispose();
+  return { batched, forkMs: forkMs.sort((a, b) => a - b)[2], forkBytes, forkPrefix: FORK_PREFIX, inject50Ms: injectMs };
+}
+
+async function runLlamaBatch(path) {
+  const { getLlama } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+  const model = await llama.loadModel({ modelPath: path });
+  const ids = promptIds(49152, BATCH_PROMPT);
+  const batched = [];
+  for (const n of BATCH) {
+    const ctx = await model.createContext({ contextSize: n * (BATCH_PROMPT + DECODE + 8), sequences: n, threads: THREADS, batchSize: Math.max(BATCH_PROMPT, n) });
+    const seqs = Array.from({ length: n }, () => ctx.getSequence());
+    await Promise.all(seqs.map((q) => q.evaluateWithoutGeneratingNewTokens(ids)));
+    // Each sequence generates DECODE tokens; the context batches the ones pending together.
+    const counts = new Array(n).fill(0);
+    let started = 0;
+    const run = async (q, i) => {
+      for await (const tok of q.evaluate([ids[0]], { temperature: 0 })) {
+        void tok;
+        if (++counts[i] === 1 && ++started === n) t0 = performance.now(); // time from every member's first token
+        if (counts[i] >= DECODE) break;
+      }
+    };
+    let t0 = performance.now();
+    await Promise.all(seqs.map(run));
+    const ms = performance.now() - t0;
+    batched.push({ n, decodeTps: (n * (DECODE - 1)) / (ms / 1000) });
+    await ctx.dispose();
+  }
+  return { batched };
+}
+
 // Streaming read bandwidth with `threads` readers at once (each compares two buffers
 // far larger than the caches; best of 3 rounds), so the bound matches the thread
 // count the engines use.
@@ -111,7 +191,8 @@ async function readBandwidthGBs(threads) {
 }
 
 async function child(engine, path) {
-  const r = engine === 'llama.cpp' ? await runLlama(path) : await runOurs(path);
+  const run = { 'llama.cpp': runLlama, 'llama.cpp batch': runLlamaBatch, 'ours batch': runOursBatch }[engine] ?? runOurs;
+  const r = await run(path);
   r.peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(JSON.stringify(r) + '\n');
 }
@@ -129,6 +210,29 @@ function svg(rows, file) {
   const h = 60 + rows.length * (barH + gap);
   writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">\n` +
     `<text x="10" y="22" font-size="15" font-weight="bold">Decode tokens/s (higher is better)</text>\n${bars}\n</svg>\n`);
+}
+
+// Aggregate decode tokens/s against the number of sequences, ours and llama.cpp side by side.
+function batchSvg(batched, file) {
+  const w = 560, h = 300, left = 60, bottom = 250, top = 40;
+  const ns = batched.ours.map((b) => b.n);
+  const max = Math.max(...batched.ours.map((b) => b.decodeTps), ...batched.llamaCpp.map((b) => b.decodeTps));
+  const group = (w - left - 20) / ns.length, barW = group / 3;
+  const y = (v) => bottom - ((bottom - top) * v) / max;
+  const bars = ns.map((n, i) => {
+    const x = left + i * group + barW / 2;
+    const o = batched.ours[i].decodeTps, l = batched.llamaCpp.find((b) => b.n === n)?.decodeTps ?? 0;
+    return `<rect x="${x.toFixed(1)}" y="${y(o).toFixed(1)}" width="${barW.toFixed(1)}" height="${(bottom - y(o)).toFixed(1)}" fill="#2a7"/>` +
+      `<text x="${(x + barW / 2).toFixed(1)}" y="${(y(o) - 4).toFixed(1)}" font-size="11" text-anchor="middle">${o.toFixed(0)}</text>` +
+      `<rect x="${(x + barW).toFixed(1)}" y="${y(l).toFixed(1)}" width="${barW.toFixed(1)}" height="${(bottom - y(l)).toFixed(1)}" fill="#789"/>` +
+      `<text x="${(x + 1.5 * barW).toFixed(1)}" y="${(y(l) - 4).toFixed(1)}" font-size="11" text-anchor="middle">${l.toFixed(0)}</text>` +
+      `<text x="${(x + barW).toFixed(1)}" y="${bottom + 18}" font-size="12" text-anchor="middle">N = ${n}</text>`;
+  }).join('\n');
+  writeFileSync(file, `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">\n` +
+    `<text x="10" y="22" font-size="15" font-weight="bold">Aggregate decode tokens/s, N sequences at once</text>\n` +
+    `<rect x="${w - 190}" y="30" width="12" height="12" fill="#2a7"/><text x="${w - 172}" y="40" font-size="12">ours (forks, batched step)</text>\n` +
+    `<rect x="${w - 190}" y="48" width="12" height="12" fill="#789"/><text x="${w - 172}" y="58" font-size="12">llama.cpp (N sequences)</text>\n` +
+    `<line x1="${left}" y1="${bottom}" x2="${w - 10}" y2="${bottom}" stroke="#333"/>\n${bars}\n</svg>\n`);
 }
 
 async function main() {
@@ -162,6 +266,17 @@ async function main() {
       rounds: list,
     });
   }
+  let batched;
+  if (BATCH) {
+    const one = (name) => {
+      process.stderr.write(`[bench] ${name}: N = ${BATCH.join(', ')}, decode ${DECODE} each, ${THREADS} threads…\n`);
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, '--engine', name], { env: process.env, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${name} failed:\n${r.stderr}`);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1));
+    };
+    const ours = one('ours batch'), llama = one('llama.cpp batch');
+    batched = { ours: ours.batched, llamaCpp: llama.batched, fork: { prefixTokens: ours.forkPrefix, ms: ours.forkMs, bytes: ours.forkBytes }, inject50Ms: ours.inject50Ms };
+  }
   process.stderr.write(`[bench] measuring read bandwidth (${THREADS} threads)…\n`);
   const bandwidth = await readBandwidthGBs(THREADS);
   const weightBytes = rows[0].weightBytes;
@@ -187,11 +302,22 @@ async function main() {
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memGB: totalmem() / 2 ** 30, node: process.version, platform: `${process.platform}-${process.arch}` };
   console.log(table);
   console.log(`\nours/llama.cpp decode ${ratios.decodeVsLlama.toFixed(2)}x, prefill ${ratios.prefillVsLlama.toFixed(2)}x; ours/stock MLX decode ${ratios.decodeVsStock.toFixed(2)}x; ours = ${(100 * ratios.decodeVsBound).toFixed(0)}% of the bandwidth bound`);
+  if (batched) {
+    const base = batched.ours.find((b) => b.n === 1)?.decodeTps;
+    console.log('\n| N sequences | ours tok/s (aggregate) | llama.cpp tok/s | ours / llama.cpp | ours / ours at N=1 |');
+    console.log('| ---: | ---: | ---: | ---: | ---: |');
+    for (const b of batched.ours) {
+      const l = batched.llamaCpp.find((x) => x.n === b.n);
+      console.log(`| ${b.n} | ${b.decodeTps.toFixed(1)} | ${l ? l.decodeTps.toFixed(1) : '-'} | ${l ? (b.decodeTps / l.decodeTps).toFixed(2) + 'x' : '-'} | ${base ? (b.decodeTps / base).toFixed(2) + 'x' : '-'} |`);
+    }
+    console.log(`\nfork of a ${batched.fork.prefixTokens}-token prefix: ${batched.fork.ms.toFixed(1)} ms, ${(batched.fork.bytes / 2 ** 20).toFixed(1)} MiB copied; inject of 50 tokens after it: ${batched.inject50Ms.toFixed(0)} ms`);
+  }
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores`);
   const out = flag('out');
   if (out) {
-    writeFileSync(out, JSON.stringify({ model: path, prefillTokens: PREFILL, decodeTokens: DECODE, threads: THREADS, repeat: REPEAT, machine, bandwidthGBs: bandwidth, weightBytes, decodeBytes, boundTps: bound, engines: rows, ratios }, null, 2) + '\n');
+    writeFileSync(out, JSON.stringify({ model: path, prefillTokens: PREFILL, decodeTokens: DECODE, threads: THREADS, repeat: REPEAT, machine, bandwidthGBs: bandwidth, weightBytes, decodeBytes, boundTps: bound, engines: rows, ratios, ...(batched ? { batched } : {}) }, null, 2) + '\n');
     svg([...rows, { engine: 'bandwidth bound', decodeTps: bound }], out.replace(/\.json$/, '') + '.svg');
+    if (batched) batchSvg(batched, out.replace(/\.json$/, '') + '.batch.svg');
     console.log(`wrote ${out} and its .svg chart`);
   }
 }

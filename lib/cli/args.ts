@@ -29,11 +29,11 @@ export function parseArgs(argv: string[], valueFlags: readonly string[]): Parsed
   return { positional, flags };
 }
 
-export function intFlag(args: ParsedArgs, key: string, fallback: number): number {
+export function intFlag(args: ParsedArgs, key: string, fallback: number, min = 1): number {
   const v = args.flags.get(key);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${key} must be a positive integer`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${key} must be an integer >= ${min}`);
   return n;
 }
 

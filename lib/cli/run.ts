@@ -34,7 +34,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       router,
       maxTokens: intFlag(args, 'max-tokens', 512),
       maxRounds: intFlag(args, 'max-rounds', 3),
-      sampling: { temperature, seed: args.flags.has('seed') ? intFlag(args, 'seed', 0) : undefined },
+      sampling: { temperature, seed: args.flags.has('seed') ? intFlag(args, 'seed', 0, 0) : undefined },
     });
     await renderEvents(generator.run({
       prompt,

@@ -86,6 +86,8 @@ export class Generator {
     let finish: FinishReason = 'max_tokens';
     let finalCode: GenerationResult['finalCode'];
     try {
+      // The seed starts the random stream once; each step then advances it.
+      if (o.sampling?.seed !== undefined) await session.reseed(o.sampling.seed);
       let t0 = performance.now();
       await session.prefill(promptIds);
       timings.prefillMs = performance.now() - t0;

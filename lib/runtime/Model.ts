@@ -4,8 +4,9 @@
  */
 import { DisposedError, InvalidArgumentError, fromNative } from '../errors';
 import type { ChatMessage, ChatTemplate, RenderOptions } from './ChatTemplate';
-import type { NativeModel, NativeModelConfig } from './native';
-import { Session } from './Session';
+import { generateBatch, stepBatch, type BatchStepOptions, type BatchToken } from './batch';
+import type { NativeModel, NativeModelConfig, NativeSession } from './native';
+import { Session, type GenerateOptions, type GenerationSummary, type SessionOwner, type StepResult } from './Session';
 import type { Tokenizer } from './tokenizer/Tokenizer';
 
 export interface ModelInfo {
@@ -47,6 +48,7 @@ export const DEFAULT_CONTEXT_LENGTH = 4096;
 export class Model {
   private native: NativeModel | undefined;
   private readonly sessions = new Set<Session>();
+  private readonly owner: SessionOwner;
 
   /** @internal use loadModel() */
   constructor(
@@ -57,6 +59,57 @@ export class Model {
     readonly chatTemplate: ChatTemplate,
   ) {
     this.native = native;
+    this.owner = {
+      tokenizer,
+      hiddenSize: info.hiddenSize,
+      adopt: (n: NativeSession, contextLength: number, tokens: readonly number[]) => this.adopt(n, contextLength, tokens),
+      release: (s: Session) => this.sessions.delete(s),
+    };
+  }
+
+  private adopt(native: NativeSession, contextLength: number, tokens: readonly number[] = []): Session {
+    if (!this.native) {
+      native.dispose(); // the model went while the fork was being made
+      throw new DisposedError('model');
+    }
+    const s = new Session(native, this.owner, contextLength, tokens);
+    this.sessions.add(s);
+    return s;
+  }
+
+  private nativeModel(): NativeModel {
+    if (!this.native) throw new DisposedError('model');
+    return this.native;
+  }
+
+  /**
+   * One new token for each session, in one forward pass: each weight is read once for all
+   * of them. Sessions may hold different lengths; each keeps its own cache and random
+   * stream. On an error (a session of another model, a disposed or full one) no session
+   * has moved and all stay usable.
+   */
+  stepBatch(sessions: readonly Session[], options?: BatchStepOptions): Promise<StepResult[]> {
+    try {
+      this.checkOwn(sessions);
+      return stepBatch(this.nativeModel(), sessions, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Batched generation over `sessions`: see {@link generateBatch} in batch.ts. */
+  generateBatch(sessions: readonly Session[], options?: GenerateOptions | GenerateOptions[]): AsyncGenerator<BatchToken, GenerationSummary[]> {
+    this.checkOwn(sessions);
+    return generateBatch(this.nativeModel(), sessions, options);
+  }
+
+  private checkOwn(sessions: readonly Session[]): void {
+    if (!Array.isArray(sessions)) throw new InvalidArgumentError('sessions must be an array');
+    for (const [i, s] of sessions.entries()) {
+      if (!(s instanceof Session)) throw new InvalidArgumentError(`sessions[${i}] is not a Session`);
+      if (s.disposed) throw new DisposedError('session');
+      if (!this.sessions.has(s)) throw new InvalidArgumentError(`sessions[${i}] belongs to another model`);
+    }
   }
 
   createSession(options: SessionOptions = {}): Session {
@@ -71,9 +124,7 @@ export class Model {
     } catch (err) {
       throw fromNative(err);
     }
-    const s = new Session(native, this.tokenizer, contextLength, this.info.hiddenSize, (x) => this.sessions.delete(x));
-    this.sessions.add(s);
-    return s;
+    return this.adopt(native, contextLength);
   }
 
   /** Renders a conversation with the model's chat template. */

@@ -4,7 +4,7 @@
  */
 import { AbortError, DisposedError, InvalidArgumentError, fromNative } from '../errors';
 import type { NativeSession } from './native';
-import type { Tokenizer } from './tokenizer/Tokenizer';
+import type { StreamDecoder, Tokenizer } from './tokenizer/Tokenizer';
 
 /** How the next token is chosen. The defaults give greedy decoding. */
 export interface SamplingOptions {
@@ -14,7 +14,24 @@ export interface SamplingOptions {
   topK?: number;
   /** Keep the smallest set of tokens whose probability reaches p. Defaults to 1. */
   topP?: number;
-  /** Reseeds the session's generator before this step (reproducible sampling). */
+  /** Keep tokens at least this fraction as likely as the most likely one; 0 keeps all. Defaults to 0. */
+  minP?: number;
+  /**
+   * Seed of the random stream, applied once when a generation starts ({@link Session.generate},
+   * `Generator.run`, `Model.generateBatch`); later steps advance the stream. A single
+   * {@link Session.step} never reseeds (use {@link Session.reseed}). Defaults to the session's seed.
+   */
+  seed?: number;
+}
+
+/** Sampling options as the addon takes them, defaults filled in. */
+export function nativeSampling(s: SamplingOptions = {}): { temperature: number; topK: number; topP: number; minP: number } {
+  return { temperature: s.temperature ?? 0, topK: s.topK ?? 0, topP: s.topP ?? 1, minP: s.minP ?? 0 };
+}
+
+/** Options of {@link Session.fork}. */
+export interface ForkOptions {
+  /** Seed of the fork's random stream. Defaults to one derived from the parent's seed and the fork's index. */
   seed?: number;
 }
 
@@ -57,21 +74,61 @@ export interface GenerationSummary {
   text: string;
 }
 
+/** @internal What a Session needs from the Model that made it. */
+export interface SessionOwner {
+  readonly tokenizer: Tokenizer;
+  readonly hiddenSize: number;
+  /** Wraps a native session made from this one (a fork) and tracks it like its own. */
+  adopt(native: NativeSession, contextLength: number, tokens: readonly number[]): Session;
+  release(session: Session): void;
+}
+
 export class Session {
   private queue: Promise<unknown> = Promise.resolve();
   private native: NativeSession | undefined;
-  private readonly history: number[] = [];
+  private readonly history: number[];
+  private readonly tokenizer: Tokenizer;
+  private readonly hiddenSize: number;
 
-  /** @internal created by Model.createSession */
+  /** @internal created by Model.createSession and Session.fork */
   constructor(
     native: NativeSession,
-    private readonly tokenizer: Tokenizer,
+    private readonly owner: SessionOwner,
     /** Maximum number of tokens this session can hold. */
     readonly contextLength: number,
-    private readonly hiddenSize: number,
-    private readonly onDispose: (s: Session) => void,
+    tokens: readonly number[] = [],
   ) {
     this.native = native;
+    this.tokenizer = owner.tokenizer;
+    this.hiddenSize = owner.hiddenSize;
+    this.history = [...tokens];
+  }
+
+  /**
+   * @internal Runs `op` once every session's earlier operations are done, as one operation
+   * of each of them (later calls on any of them wait for it).
+   */
+  static runTogether<T>(sessions: readonly Session[], op: (natives: NativeSession[]) => Promise<T>): Promise<T> {
+    const result = Promise.all(sessions.map((s) => s.queue)).then(() => {
+      const natives = sessions.map((s) => s.native);
+      if (natives.some((n) => !n)) throw new DisposedError('session');
+      return op(natives as NativeSession[]).catch((err) => {
+        throw fromNative(err);
+      });
+    });
+    const settled = result.catch(() => undefined);
+    for (const s of sessions) s.queue = settled;
+    return result;
+  }
+
+  /** @internal records a token a batched step appended. */
+  _pushToken(token: number): void {
+    this.history.push(token);
+  }
+
+  /** @internal the tokenizer, for batched generation. */
+  get _tokenizer(): Tokenizer {
+    return this.tokenizer;
   }
 
   /** Tokens in the KV cache. */
@@ -89,14 +146,27 @@ export class Session {
   }
 
   private run<T>(op: (n: NativeSession) => Promise<T>): Promise<T> {
-    const result = this.queue.then(() => {
-      if (!this.native) throw new DisposedError('session');
-      return op(this.native).catch((err) => {
-        throw fromNative(err);
-      });
-    });
-    this.queue = result.catch(() => undefined);
-    return result;
+    return Session.runTogether([this], ([n]) => op(n));
+  }
+
+  /**
+   * A new session that starts as this one (same tokens, positions and next-token logits)
+   * and is independent from then on: `step`, `inject` and `rewind` on either never touch
+   * the other. The KV cache rows are copied, nothing is recomputed. Forks of forks work,
+   * and disposing this session leaves its forks working.
+   */
+  fork(options: ForkOptions = {}): Promise<Session> {
+    const { seed } = options;
+    if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
+      return Promise.reject(new InvalidArgumentError('seed must be a non-negative safe integer'));
+    }
+    return this.run(async (n) => this.owner.adopt(await n.fork(seed), this.contextLength, this.history));
+  }
+
+  /** Restarts this session's random stream from `seed`. */
+  reseed(seed: number): Promise<void> {
+    if (!(Number.isSafeInteger(seed) && seed >= 0)) return Promise.reject(new InvalidArgumentError('seed must be a non-negative safe integer'));
+    return this.run((n) => n.reseed(seed));
   }
 
   /** Appends a prompt to the cache (computes only these tokens). */
@@ -123,18 +193,19 @@ export class Session {
     const { sampling = {}, captureLayers } = options;
     const layers = captureLayers?.length ? Int32Array.from(captureLayers) : null;
     return this.run(async (n) => {
-      const r = await n.step(
-        { temperature: sampling.temperature ?? 0, topK: sampling.topK ?? 0, topP: sampling.topP ?? 1 },
-        layers,
-        sampling.seed,
-      );
+      const r = await n.step(nativeSampling(sampling), layers);
       this.history.push(r.token);
-      const out: StepResult = { token: r.token };
-      if (layers && r.hidden) {
-        out.hidden = Array.from(layers, (_, i) => r.hidden!.slice(i * this.hiddenSize, (i + 1) * this.hiddenSize));
-      }
-      return out;
+      return this._result(r, layers);
     });
+  }
+
+  /** @internal a native step's result with its hidden states split per layer. */
+  _result(r: { token: number; hidden?: Float32Array }, layers: Int32Array | null): StepResult {
+    const out: StepResult = { token: r.token };
+    if (layers && r.hidden) {
+      out.hidden = Array.from(layers, (_, i) => r.hidden!.slice(i * this.hiddenSize, (i + 1) * this.hiddenSize));
+    }
+    return out;
   }
 
   /** Drops the last `n` tokens from the cache. */
@@ -165,35 +236,16 @@ export class Session {
 
   /** Streams new tokens until a stop condition; the generator's return value summarises. */
   async *generate(options: GenerateOptions = {}): AsyncGenerator<GeneratedToken, GenerationSummary> {
-    const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
-    const stopTokens = new Set(options.stopTokens ?? this.tokenizer.special.stop);
-    const stopStrings = options.stopStrings ?? [];
-    const decoder = this.tokenizer.createStreamDecoder();
-    const tokens: number[] = [];
-    let text = '';
-    let reason: StopReason = 'max_tokens';
-    while (tokens.length < maxTokens) {
+    if (options.sampling?.seed !== undefined) await this.reseed(options.sampling.seed);
+    const stream = new TokenStream(this, options);
+    while (!stream.done) {
       if (options.signal?.aborted) throw new AbortError();
-      if (this.length >= this.contextLength) {
-        reason = 'context_full';
-        break;
-      }
+      if (stream.checkRoom()) break;
       const r = await this.step(options);
-      if (stopTokens.has(r.token)) {
-        reason = 'stop_token';
-        break;
-      }
-      tokens.push(r.token);
-      const piece = decoder.push(r.token);
-      text += piece;
-      yield { token: r.token, text: piece, hidden: r.hidden };
-      if (stopStrings.some((s) => text.includes(s))) {
-        reason = 'stop_string';
-        break;
-      }
+      const piece = stream.accept(r.token);
+      if (piece !== undefined) yield { token: r.token, text: piece, hidden: r.hidden };
     }
-    text += decoder.flush();
-    return { reason, tokens, text };
+    return stream.finish();
   }
 
   /** Frees the KV cache. Idempotent; later calls throw DisposedError. */
@@ -201,10 +253,62 @@ export class Session {
     if (!this.native) return;
     this.native.dispose();
     this.native = undefined;
-    this.onDispose(this);
+    this.owner.release(this);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.dispose();
+  }
+}
+
+/**
+ * @internal One sequence's stop conditions during generation (shared by
+ * {@link Session.generate} and batched generation): budget, stop tokens, stop strings,
+ * a full context, and the incremental detokenizer.
+ */
+export class TokenStream {
+  private readonly maxTokens: number;
+  private readonly stopTokens: Set<number>;
+  private readonly stopStrings: readonly string[];
+  private readonly decoder: StreamDecoder;
+  private readonly tokens: number[] = [];
+  private text = '';
+  private reason: StopReason | undefined;
+
+  constructor(private readonly session: Session, options: GenerateOptions) {
+    this.maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+    this.stopTokens = new Set(options.stopTokens ?? session._tokenizer.special.stop);
+    this.stopStrings = options.stopStrings ?? [];
+    this.decoder = session._tokenizer.createStreamDecoder();
+    if (this.maxTokens <= 0) this.reason = 'max_tokens';
+  }
+
+  get done(): boolean {
+    return this.reason !== undefined;
+  }
+
+  /** Ends the stream when the session has no room for another token; returns whether it did. */
+  checkRoom(): boolean {
+    if (!this.reason && this.session.length >= this.session.contextLength) this.reason = 'context_full';
+    return this.done;
+  }
+
+  /** Takes a sampled token: its text, or undefined when it was a stop token (not emitted). */
+  accept(token: number): string | undefined {
+    if (this.stopTokens.has(token)) {
+      this.reason = 'stop_token';
+      return undefined;
+    }
+    this.tokens.push(token);
+    const piece = this.decoder.push(token);
+    this.text += piece;
+    if (this.stopStrings.some((s) => this.text.includes(s))) this.reason = 'stop_string';
+    else if (this.tokens.length >= this.maxTokens) this.reason = 'max_tokens';
+    return piece;
+  }
+
+  finish(): GenerationSummary {
+    this.text += this.decoder.flush();
+    return { reason: this.reason ?? 'max_tokens', tokens: this.tokens, text: this.text };
   }
 }

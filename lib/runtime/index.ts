@@ -1,6 +1,7 @@
 export { loadModel, type LoadModelOptions, type LoadPhase } from './loadModel';
 export { Model, DEFAULT_CONTEXT_LENGTH, type ModelInfo, type SessionOptions } from './Model';
-export { Session, DEFAULT_MAX_TOKENS, type SamplingOptions, type StepOptions, type StepResult, type GenerateOptions, type GeneratedToken, type GenerationSummary, type StopReason } from './Session';
+export { Session, DEFAULT_MAX_TOKENS, type SamplingOptions, type ForkOptions, type StepOptions, type StepResult, type GenerateOptions, type GeneratedToken, type GenerationSummary, type StopReason } from './Session';
+export { type BatchStepOptions, type BatchToken } from './batch';
 export { Tokenizer, type SpecialTokens, type StreamDecoder } from './tokenizer/Tokenizer';
 export { ChatTemplate, type ChatMessage, type RenderOptions } from './ChatTemplate';
 export { readGguf, type GgufFile, type GgufTensorInfo, type GgufValue } from './gguf/GgufFile';

@@ -38,12 +38,17 @@ export interface NativeSampling {
   temperature?: number;
   topK?: number;
   topP?: number;
+  minP?: number;
 }
 
 export interface NativeSession {
   readonly length: number;
   append(tokens: Int32Array): Promise<number>;
-  step(sampling: NativeSampling, captureLayers: Int32Array | null, seed?: number): Promise<{ token: number; hidden?: Float32Array }>;
+  step(sampling: NativeSampling, captureLayers: Int32Array | null): Promise<{ token: number; hidden?: Float32Array }>;
+  /** A copy of this session (tokens, logits, KV cache); its stream starts at `seed`, else one derived from this session's. */
+  fork(seed?: number): Promise<NativeSession>;
+  /** Restarts the random stream from `seed`. */
+  reseed(seed: number): Promise<void>;
   rewind(n: number): Promise<number>;
   hiddenStates(layers: Int32Array, positions: Int32Array): Promise<Float32Array>;
   logits(): Promise<Float32Array>;
@@ -55,6 +60,8 @@ export interface NativeModel {
   readonly decodeBytes: number;
   readonly kvCacheType: 'float16' | 'float32';
   createSession(contextLength: number, seed: number): NativeSession;
+  /** One token for each session in one forward pass. */
+  stepBatch(sessions: NativeSession[], sampling: NativeSampling | NativeSampling[], captureLayers: Int32Array | null): Promise<{ token: number; hidden?: Float32Array }[]>;
   dispose(): void;
 }
 
@@ -67,6 +74,8 @@ export interface NativeAddon {
   kquantCheck(type: number, blocks: Uint8Array, x: Float32Array, M: number, N: number, K: number, threads: number, kernel?: 'avx2' | 'portable'): Promise<{ ours: Float32Array; kernel: string }>;
   /** Test hook: one quantized linear layer through our kernel (`kernel` caps it: `avx2` or `portable`) and through stock MLX. */
   kernelCheck(x: Float32Array, w: Uint32Array, scales: Float32Array, biases: Float32Array, M: number, N: number, K: number, bits: number, group: number, threads: number, halfScales: boolean, kernel?: 'avx2' | 'portable'): Promise<{ ours: Float32Array; reference: Float32Array; kernel: string }>;
+  /** Test hook: `count` draws of the sampler from one row of logits, its generator seeded once with `seed`. */
+  sampleCheck(logits: Float32Array, sampling: NativeSampling, seed: number, count: number): Int32Array;
   /** Gets (and with an argument, sets) the kernels' thread count. */
   threadCount(n?: number): number;
 }

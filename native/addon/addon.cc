@@ -8,7 +8,9 @@
 #include "addon/session_wrap.h"
 #include "kernels/quantized_linear.h"
 #include "kernels/thread_pool.h"
+#include "addon/convert.h"
 #include "mlx/version.h"
+#include "runtime/sampler.h"
 
 namespace {
 
@@ -20,6 +22,23 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mlxVersion", Napi::String::New(env, mlx::core::version()));
   exports.Set("kernelCheck", Napi::Function::New<ce::addon::KernelCheck>(env, "kernelCheck"));
   exports.Set("kquantCheck", Napi::Function::New<ce::addon::KQuantCheck>(env, "kquantCheck"));
+  // Test hook: `count` draws from one row of logits with the sampler, seeded once.
+  exports.Set("sampleCheck", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      ce::addon::throw_js(env, "INVALID_ARGUMENT", "[sampleCheck] logits must be a Float32Array");
+    Napi::Float32Array logits = info[0].As<Napi::Float32Array>();
+    const ce::SamplingParams params = ce::addon::to_sampling(info[1]);
+    const uint64_t seed = ce::addon::to_seed(info[2]).value_or(0);
+    const int count = info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : 0;
+    if (logits.ElementLength() == 0 || count < 0 || count > 1000000)
+      ce::addon::throw_js(env, "INVALID_ARGUMENT", "[sampleCheck] needs logits and a count in 0..1e6");
+    std::mt19937_64 rng(seed);
+    Napi::Int32Array out = Napi::Int32Array::New(env, count);
+    for (int i = 0; i < count; ++i)
+      out[i] = ce::sample_token(logits.Data(), static_cast<int>(logits.ElementLength()), params, rng);
+    return out;
+  }, "sampleCheck"));
   exports.Set("cpuKernel", Napi::String::New(env, ce::kernels::cpu_kernel_name()));
   exports.Set("threadCount", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     if (info[0].IsNumber()) ce::kernels::set_thread_count(info[0].As<Napi::Number>().Int32Value());

@@ -100,7 +100,18 @@ SamplingParams to_sampling(const Napi::Value& v) {
   if (o.Has("topK")) p.top_k = integer(o, "topK", 0, 1 << 30);
   if (o.Has("topP")) p.top_p = static_cast<float>(number(o, "topP"));
   if (p.top_p <= 0 || p.top_p > 1) bad(v.Env(), "topP must be in (0, 1]");
+  if (o.Has("minP")) p.min_p = static_cast<float>(number(o, "minP"));
+  if (p.min_p < 0 || p.min_p > 1) bad(v.Env(), "minP must be in [0, 1]");
+  if (p.temperature < 0) bad(v.Env(), "temperature must be >= 0");
   return p;
+}
+
+std::optional<uint64_t> to_seed(const Napi::Value& v) {
+  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d <= 9007199254740991.0 && d == std::floor(d)))
+    bad(v.Env(), "seed must be an integer in 0..2^53-1");
+  return static_cast<uint64_t>(d);
 }
 
 std::vector<int> to_int_vector(const Napi::Value& v, const char* what) {

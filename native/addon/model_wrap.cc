@@ -4,6 +4,7 @@
 #include "addon/mlx_thread.h"
 #include "addon/session_wrap.h"
 #include "common/errors.h"
+#include "runtime/session.h"
 
 namespace ce::addon {
 
@@ -15,6 +16,7 @@ void NativeModel::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function cls = DefineClass(env, "NativeModel",
                                    {
                                        InstanceMethod<&NativeModel::CreateSession>("createSession"),
+                                       InstanceMethod<&NativeModel::StepBatch>("stepBatch"),
                                        InstanceMethod<&NativeModel::Dispose>("dispose"),
                                        InstanceAccessor<&NativeModel::WeightBytes>("weightBytes"),
                                        InstanceAccessor<&NativeModel::DecodeBytes>("decodeBytes"),
@@ -63,6 +65,63 @@ Napi::Value NativeModel::CreateSession(const Napi::CallbackInfo& info) {
   } catch (const ce::Error& e) {
     throw_js(env, e.code, e.what());
   }
+}
+
+// stepBatch(sessions, sampling (one object, or one per session), captureLayers)
+//   → Promise<{ token, hidden? }[]>
+Napi::Value NativeModel::StepBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto& m = model(env);
+  if (!info[0].IsArray()) throw_js(env, codes::kInvalidArgument, "[batch] sessions must be an array");
+  Napi::Array list = info[0].As<Napi::Array>();
+  if (list.Length() == 0) throw_js(env, codes::kInvalidArgument, "[batch] no sessions to step");
+  std::vector<std::shared_ptr<Session>> sessions;
+  // Persistent references keep the JS objects for the length updates when the job settles.
+  std::vector<std::shared_ptr<Napi::ObjectReference>> objects;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    const std::string what = "[batch] sessions[" + std::to_string(i) + "]";
+    std::shared_ptr<Session> s = NativeSession::From(env, list.Get(i), what);
+    if (&s->model() != m.get()) throw_js(env, codes::kInvalidArgument, what + " belongs to another model");
+    sessions.push_back(std::move(s));
+    objects.push_back(std::make_shared<Napi::ObjectReference>(Napi::Persistent(list.Get(i).As<Napi::Object>())));
+  }
+  std::vector<SamplingParams> params;
+  if (info[1].IsArray()) {
+    Napi::Array a = info[1].As<Napi::Array>();
+    if (a.Length() != list.Length()) throw_js(env, codes::kInvalidArgument, "[batch] one set of sampling options per session");
+    for (uint32_t i = 0; i < a.Length(); ++i) params.push_back(to_sampling(a.Get(i)));
+  } else {
+    params.assign(sessions.size(), to_sampling(info[1]));
+  }
+  std::vector<int> layers = to_int_vector(info[2], "captureLayers");
+  return run_on_mlx_thread(env, [sessions, params, layers, objects]() -> ToJs {
+    std::vector<Session*> raw;
+    for (const auto& s : sessions) raw.push_back(s.get());
+    auto results = std::make_shared<std::vector<StepResult>>(Session::step_batch(raw, params, layers));
+    std::vector<int> lengths;
+    std::vector<uint64_t> bytes;
+    for (const auto& s : sessions) {
+      lengths.push_back(s->length());
+      bytes.push_back(s->cache_bytes());
+    }
+    return [results, lengths, bytes, objects, capture = !layers.empty()](Napi::Env env) -> Napi::Value {
+      Napi::Array out = Napi::Array::New(env, results->size());
+      for (size_t i = 0; i < results->size(); ++i) {
+        NativeSession::Unwrap(objects[i]->Value())->settle(env, lengths[i], bytes[i]);
+        objects[i]->Reset();
+        const StepResult& r = (*results)[i];
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("token", Napi::Number::New(env, r.token));
+        if (capture) {
+          Napi::Float32Array h = Napi::Float32Array::New(env, r.hidden.size());
+          std::copy(r.hidden.begin(), r.hidden.end(), h.Data());
+          o.Set("hidden", h);
+        }
+        out.Set(i, o);
+      }
+      return out;
+    };
+  });
 }
 
 Napi::Value NativeModel::Dispose(const Napi::CallbackInfo& info) {

@@ -18,6 +18,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
  private:
   Napi::Value CreateSession(const Napi::CallbackInfo& info);
+  Napi::Value StepBatch(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value WeightBytes(const Napi::CallbackInfo& info);
   Napi::Value DecodeBytes(const Napi::CallbackInfo& info);

@@ -24,6 +24,8 @@ void NativeSession::Init(Napi::Env env, Napi::Object exports) {
                                        InstanceMethod<&NativeSession::Append>("append"),
                                        InstanceMethod<&NativeSession::Step>("step"),
                                        InstanceMethod<&NativeSession::Rewind>("rewind"),
+                                       InstanceMethod<&NativeSession::Fork>("fork"),
+                                       InstanceMethod<&NativeSession::Reseed>("reseed"),
                                        InstanceMethod<&NativeSession::HiddenStates>("hiddenStates"),
                                        InstanceMethod<&NativeSession::Logits>("logits"),
                                        InstanceMethod<&NativeSession::Dispose>("dispose"),
@@ -43,7 +45,22 @@ Napi::Object NativeSession::Wrap(Napi::Env env, std::shared_ptr<Session> session
 NativeSession::NativeSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeSession>(info) {}
 
 NativeSession::~NativeSession() {
+  // No AdjustExternalMemory here: V8 may be tearing down; the bytes go with the isolate.
   if (session_) post_to_mlx_thread([s = std::move(session_)]() mutable { s.reset(); });
+}
+
+std::shared_ptr<Session> NativeSession::From(Napi::Env env, const Napi::Value& v, const std::string& what) {
+  if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(constructor->Value()))
+    throw_js(env, codes::kInvalidArgument, what + " is not a session");
+  return Unwrap(v.As<Napi::Object>())->session(env);
+}
+
+void NativeSession::settle(Napi::Env env, int length, uint64_t cache_bytes) {
+  length_ = length;
+  if (!session_) return;  // disposed while the operation ran: dispose already gave its bytes back
+  const int64_t bytes = static_cast<int64_t>(cache_bytes);
+  if (bytes != reported_bytes_) Napi::MemoryManagement::AdjustExternalMemory(env, bytes - reported_bytes_);
+  reported_bytes_ = bytes;
 }
 
 std::shared_ptr<Session> NativeSession::session(Napi::Env env) const {
@@ -60,8 +77,9 @@ Napi::Value NativeSession::run(Napi::Env env, Op op) {
   return run_on_mlx_thread(env, [s, op, self]() mutable -> ToJs {
     ToJs to_js = op(*s);
     const int length = s->length();
-    return [to_js, length, self](Napi::Env env) -> Napi::Value {
-      Unwrap(self->Value())->length_ = length;
+    const uint64_t bytes = s->cache_bytes();
+    return [to_js, length, bytes, self](Napi::Env env) -> Napi::Value {
+      Unwrap(self->Value())->settle(env, length, bytes);
       self->Reset();
       return to_js(env);
     };
@@ -80,10 +98,7 @@ Napi::Value NativeSession::Append(const Napi::CallbackInfo& info) {
 Napi::Value NativeSession::Step(const Napi::CallbackInfo& info) {
   SamplingParams params = to_sampling(info[0]);
   std::vector<int> layers = to_int_vector(info[1], "captureLayers");
-  std::optional<uint64_t> seed;
-  if (info[2].IsNumber()) seed = static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value());
-  return run(info.Env(), [params, layers, seed](Session& s) -> ToJs {
-    if (seed) s.reseed(*seed);
+  return run(info.Env(), [params, layers](Session& s) -> ToJs {
     StepResult r = s.step(params, layers);
     return [r = std::move(r), capture = !layers.empty()](Napi::Env env) -> Napi::Value {
       Napi::Object out = Napi::Object::New(env);
@@ -101,6 +116,29 @@ Napi::Value NativeSession::Rewind(const Napi::CallbackInfo& info) {
     s.rewind(n);
     const int len = s.length();
     return [len](Napi::Env env) { return Napi::Number::New(env, len); };
+  });
+}
+
+Napi::Value NativeSession::Fork(const Napi::CallbackInfo& info) {
+  const std::optional<uint64_t> seed = to_seed(info[0]);
+  return run(info.Env(), [seed](Session& s) -> ToJs {
+    std::shared_ptr<Session> child = s.fork(seed);
+    const int length = child->length();
+    const uint64_t bytes = child->cache_bytes();
+    return [child, length, bytes](Napi::Env env) -> Napi::Value {
+      Napi::Object obj = Wrap(env, child);
+      Unwrap(obj)->settle(env, length, bytes);
+      return obj;
+    };
+  });
+}
+
+Napi::Value NativeSession::Reseed(const Napi::CallbackInfo& info) {
+  const std::optional<uint64_t> seed = to_seed(info[0]);
+  if (!seed) throw_js(info.Env(), codes::kInvalidArgument, "[session] reseed needs a seed");
+  return run(info.Env(), [seed](Session& s) -> ToJs {
+    s.reseed(*seed);
+    return [](Napi::Env env) { return env.Undefined(); };
   });
 }
 
@@ -125,6 +163,8 @@ Napi::Value NativeSession::Length(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeSession::Dispose(const Napi::CallbackInfo& info) {
+  if (reported_bytes_) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -reported_bytes_);
+  reported_bytes_ = 0;
   if (session_) post_to_mlx_thread([s = std::move(session_)]() mutable { s.reset(); });
   return info.Env().Undefined();
 }

@@ -15,6 +15,10 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
  public:
   static void Init(Napi::Env env, Napi::Object exports);
   static Napi::Object Wrap(Napi::Env env, std::shared_ptr<Session> session);
+  // The session behind a JS NativeSession (typed errors for anything else or a disposed one).
+  static std::shared_ptr<Session> From(Napi::Env env, const Napi::Value& v, const std::string& what);
+  // On the JS thread, after an operation: the new length, and the cache's bytes reported to V8.
+  void settle(Napi::Env env, int length, uint64_t cache_bytes);
   explicit NativeSession(const Napi::CallbackInfo& info);
   ~NativeSession() override;
 
@@ -22,6 +26,8 @@ class NativeSession : public Napi::ObjectWrap<NativeSession> {
   Napi::Value Append(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Rewind(const Napi::CallbackInfo& info);
+  Napi::Value Fork(const Napi::CallbackInfo& info);
+  Napi::Value Reseed(const Napi::CallbackInfo& info);
   Napi::Value HiddenStates(const Napi::CallbackInfo& info);
   Napi::Value Logits(const Napi::CallbackInfo& info);
   Napi::Value Length(const Napi::CallbackInfo& info);

@@ -84,12 +84,26 @@ float* scratch(int slot, size_t n) {
 void store_row(const float* x, float* dst, int n) { std::copy_n(x, n, dst); }
 void store_row(const float* x, uint16_t* dst, int n) { kernels::to_half(x, dst, n); }
 
-// Runs one layer for L positions: see cpu_layer.h. Cache is float or uint16_t (float16).
+// One sequence's rows in a layer call: its cache buffers and where its rows go.
 template <typename Cache>
-void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out, Cache* keys, Cache* values,
-               int capacity, int L, int start) {
+struct Segment {
+  Cache* keys;
+  Cache* values;
+  int capacity;
+  int start;  // position of the segment's first row
+  int rows;
+};
+
+// Runs one layer: see cpu_layer.h. The rows of every segment share each weight read of the
+// projections (one matrix product over all rows); rotary positions, cache writes and
+// attention are per segment, against that segment's own cache. Cache is float or uint16_t
+// (float16).
+template <typename Cache>
+void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out, const std::vector<Segment<Cache>>& segs) {
   const int H = c.hidden_size, D = c.head_dim, I = c.intermediate_size;
   const int q_cols = c.num_heads * D, kv_cols = c.num_kv_heads * D, qkv_cols = q_cols + 2 * kv_cols;
+  int L = 0;
+  for (const auto& s : segs) L += s.rows;
   const size_t rows = static_cast<size_t>(L);
   float* n = scratch(0, rows * H);
   float* qkv = scratch(1, rows * qkv_cols);
@@ -105,27 +119,40 @@ void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out,
       for (size_t m = 0; m < rows; ++m) std::copy_n(y + m * cols[p], cols[p], qkv + m * qkv_cols + at[p]);
     }
   }
-  // Rotary embedding, new keys and values into the cache, queries as [heads, L, D].
+  // Per segment: rotary embedding, new keys and values into its cache, queries as
+  // [heads, rows, D] at the segment's first row, attention into the same layout.
   float* q = scratch(3, rows * q_cols);
   float* att = scratch(4, rows * q_cols);
-  for (int m = 0; m < L; ++m) {
-    float* row = qkv + m * static_cast<size_t>(qkv_cols);
-    const int pos = start + m;
-    rope(row, c.num_heads, D, pos, c.rope_theta, c.rope_traditional);
-    rope(row + q_cols, c.num_kv_heads, D, pos, c.rope_theta, c.rope_traditional);
-    for (int head = 0; head < c.num_heads; ++head) std::copy_n(row + head * D, D, q + (static_cast<size_t>(head) * L + m) * D);
-    for (int kv = 0; kv < c.num_kv_heads; ++kv) {
-      const size_t at = (static_cast<size_t>(kv) * capacity + pos) * D;
-      store_row(row + q_cols + kv * D, keys + at, D);
-      store_row(row + q_cols + kv_cols + kv * D, values + at, D);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+  size_t first = 0;  // the segment's first row
+  for (const auto& s : segs) {
+    float* sq = q + first * q_cols;
+    for (int m = 0; m < s.rows; ++m) {
+      float* row = qkv + (first + m) * static_cast<size_t>(qkv_cols);
+      const int pos = s.start + m;
+      rope(row, c.num_heads, D, pos, c.rope_theta, c.rope_traditional);
+      rope(row + q_cols, c.num_kv_heads, D, pos, c.rope_theta, c.rope_traditional);
+      for (int head = 0; head < c.num_heads; ++head)
+        std::copy_n(row + head * D, D, sq + (static_cast<size_t>(head) * s.rows + m) * D);
+      for (int kv = 0; kv < c.num_kv_heads; ++kv) {
+        const size_t at = (static_cast<size_t>(kv) * s.capacity + pos) * D;
+        store_row(row + q_cols + kv * D, s.keys + at, D);
+        store_row(row + q_cols + kv_cols + kv * D, s.values + at, D);
+      }
     }
+    kernels::attend_cpu(sq, s.keys, s.values, att + first * q_cols, c.num_heads, c.num_kv_heads, s.rows, D, s.capacity,
+                        s.start, scale);
+    first += s.rows;
   }
-  kernels::attend_cpu(q, keys, values, att, c.num_heads, c.num_kv_heads, L, D, capacity, start,
-                      1.0f / std::sqrt(static_cast<float>(D)));
-  // Heads back to [L, heads * D] (reusing q), output projection, residual.
-  for (int head = 0; head < c.num_heads; ++head)
-    for (int m = 0; m < L; ++m)
-      std::copy_n(att + (static_cast<size_t>(head) * L + m) * D, D, q + m * static_cast<size_t>(q_cols) + head * D);
+  // Heads back to [rows, heads * D] (reusing q), output projection, residual.
+  first = 0;
+  for (const auto& s : segs) {
+    const float* sa = att + first * q_cols;
+    for (int head = 0; head < c.num_heads; ++head)
+      for (int m = 0; m < s.rows; ++m)
+        std::copy_n(sa + (static_cast<size_t>(head) * s.rows + m) * D, D, q + (first + m) * q_cols + head * D);
+    first += s.rows;
+  }
   linear(b.o, q, out, L);
   for (size_t i = 0; i < rows * H; ++i) out[i] += h[i];
   // Feed-forward: SiLU(gate) * up, down projection, residual.
@@ -153,34 +180,42 @@ void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out,
   for (size_t i = 0; i < rows * H; ++i) out[i] += down[i];
 }
 
+// Inputs: h [1, rows, hidden], then keys and values of each sequence's cache. `starts` and
+// `rows` describe the sequences in order (one sequence of L rows for a prefill chunk or a
+// step; N sequences of one row each for a batched step).
 class CpuLayer : public mx::UnaryPrimitive {
  public:
-  CpuLayer(mx::Stream stream, const Block& block, const ModelConfig& config, int start)
-      : mx::UnaryPrimitive(stream), block_(block), config_(config), start_(start) {}
+  CpuLayer(mx::Stream stream, const Block& block, const ModelConfig& config, std::vector<int> starts,
+           std::vector<int> rows)
+      : mx::UnaryPrimitive(stream), block_(block), config_(config), starts_(std::move(starts)), rows_(std::move(rows)) {}
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
-    const mx::array &h = inputs[0], &keys = inputs[1], &values = inputs[2];
-    if (!keys.flags().row_contiguous || !values.flags().row_contiguous)
-      throw std::runtime_error("[CpuLayer] the cache buffers must be row-contiguous");
+    const mx::array& h = inputs[0];
+    for (size_t i = 1; i < inputs.size(); ++i)
+      if (!inputs[i].flags().row_contiguous)
+        throw std::runtime_error("[CpuLayer] the cache buffers must be row-contiguous");
     out.set_data(mx::allocator::malloc(out.nbytes()));
     auto& encoder = mx::cpu::get_command_encoder(stream());
-    encoder.set_input_array(h);
-    encoder.set_input_array(keys);
-    encoder.set_input_array(values);
+    for (const auto& a : inputs) encoder.set_input_array(a);
     encoder.set_output_array(out);
-    // The cache is written in place: the session owns it, and each step is evaluated
-    // before the next one is built, so nothing else reads these positions meanwhile.
-    const auto run = [&](auto* kp, auto* vp) {
-      encoder.dispatch([&block = block_, &config = config_, hp = h.data<float>(), op = out.data<float>(), kp, vp,
-                        capacity = keys.shape(2), L = h.shape(1), start = start_]() {
-        run_layer(block, config, hp, op, kp, vp, capacity, L, start);
-      });
+    // The caches are written in place: each session owns its own, and each step is
+    // evaluated before the next one is built, so nothing else reads these positions meanwhile.
+    const auto run = [&](auto tag) {
+      using Cache = decltype(tag);
+      std::vector<Segment<Cache>> segs;
+      for (size_t i = 0; i < starts_.size(); ++i) {
+        const mx::array &k = inputs[1 + 2 * i], &v = inputs[2 + 2 * i];
+        segs.push_back({const_cast<Cache*>(static_cast<const Cache*>(k.data<void>())),
+                        const_cast<Cache*>(static_cast<const Cache*>(v.data<void>())), static_cast<int>(k.shape(2)),
+                        starts_[i], rows_[i]});
+      }
+      encoder.dispatch([&block = block_, &config = config_, hp = h.data<float>(), op = out.data<float>(),
+                        segs = std::move(segs)]() { run_layer(block, config, hp, op, segs); });
     };
-    if (keys.dtype() == mx::float16)
-      run(const_cast<uint16_t*>(reinterpret_cast<const uint16_t*>(keys.data<mx::float16_t>())),
-          const_cast<uint16_t*>(reinterpret_cast<const uint16_t*>(values.data<mx::float16_t>())));
+    if (inputs[1].dtype() == mx::float16)
+      run(uint16_t{});
     else
-      run(const_cast<float*>(keys.data<float>()), const_cast<float*>(values.data<float>()));
+      run(float{});
   }
 
   void eval_gpu(const std::vector<mx::array>&, mx::array&) override {
@@ -190,13 +225,13 @@ class CpuLayer : public mx::UnaryPrimitive {
   const char* name() const override { return "CompilerExpertCpuLayer"; }
   bool is_equivalent(const mx::Primitive& other) const override {
     const auto& o = static_cast<const CpuLayer&>(other);
-    return &o.block_ == &block_ && o.start_ == start_;
+    return &o.block_ == &block_ && o.starts_ == starts_ && o.rows_ == rows_;
   }
 
  private:
   const Block& block_;
   const ModelConfig& config_;
-  int start_;
+  std::vector<int> starts_, rows_;
 };
 
 bool stock_mlx_only() {
@@ -218,14 +253,27 @@ bool cpu_layer_supported(const Block& b, const mx::Stream& stream) {
          on_our_kernels(b.down) && b.attn_norm.dtype() == mx::float32 && b.ffn_norm.dtype() == mx::float32;
 }
 
-mx::array cpu_layer(const Block& b, const ModelConfig& c, const mx::array& h, const mx::array& keys,
-                    const mx::array& values, int start) {
+mx::array cpu_layer(const Block& b, const ModelConfig& c, const mx::array& h, const std::vector<LayerCache>& caches) {
   const mx::Stream stream = mx::default_stream(mx::Device::cpu);
-  const bool cache_ok = (keys.dtype() == mx::float32 || keys.dtype() == mx::float16) && values.dtype() == keys.dtype();
-  if (h.dtype() != mx::float32 || h.ndim() != 3 || !cache_ok || keys.shape(2) < start + h.shape(1))
-    throw std::invalid_argument("[cpu_layer] float32 hidden states and a float32 or float16 cache with room for them");
-  return mx::array(h.shape(), mx::float32, std::make_shared<CpuLayer>(stream, b, c, start),
-                   {mx::contiguous(h, false, stream), keys, values});
+  if (h.dtype() != mx::float32 || h.ndim() != 3 || caches.empty())
+    throw std::invalid_argument("[cpu_layer] float32 hidden states [1, rows, hidden] and at least one cache");
+  std::vector<int> starts, rows;
+  std::vector<mx::array> inputs = {mx::contiguous(h, false, stream)};
+  int total = 0;
+  const mx::Dtype dtype = caches.front().keys.dtype();
+  for (const LayerCache& lc : caches) {
+    const bool ok = (dtype == mx::float32 || dtype == mx::float16) && lc.keys.dtype() == dtype &&
+                    lc.values.dtype() == dtype && lc.rows > 0 && lc.keys.shape(2) >= lc.start + lc.rows;
+    if (!ok) throw std::invalid_argument("[cpu_layer] float32 or float16 caches with room for their rows");
+    starts.push_back(lc.start);
+    rows.push_back(lc.rows);
+    inputs.push_back(lc.keys);
+    inputs.push_back(lc.values);
+    total += lc.rows;
+  }
+  if (total != h.shape(1)) throw std::invalid_argument("[cpu_layer] the caches' rows must add up to the hidden rows");
+  return mx::array(h.shape(), mx::float32, std::make_shared<CpuLayer>(stream, b, c, std::move(starts), std::move(rows)),
+                   std::move(inputs));
 }
 
 }  // namespace ce

@@ -20,11 +20,19 @@ namespace ce {
 // Whether `b` can run as one op on `stream`.
 bool cpu_layer_supported(const Block& b, const mx::Stream& stream);
 
-// h [1, L, hidden] at positions start.. → the layer's output, same shape. `keys` and
-// `values` are the layer's cache buffers [1, KV, capacity, D] (row-contiguous, already
-// evaluated, capacity >= start + L; float16 as a model on these layers keeps them, or
-// float32); the op writes positions start..start+L-1 of them.
-mx::array cpu_layer(const Block& b, const ModelConfig& c, const mx::array& h, const mx::array& keys,
-                    const mx::array& values, int start);
+// One sequence's part of a layer call: the layer's cache buffers of that sequence
+// [1, KV, capacity, D] (row-contiguous, already evaluated, capacity >= start + rows;
+// float16 as a model on these layers keeps them, or float32), and its `rows` new
+// positions start..start+rows-1, which the op writes into them.
+struct LayerCache {
+  mx::array keys, values;
+  int start = 0;
+  int rows = 0;
+};
+
+// h [1, total rows, hidden] → the layer's output, same shape. The rows belong to the
+// sequences of `caches` in order: one sequence for a prefill chunk or a step, N of one
+// row each for a batched step (the projections then read each weight once for all N).
+mx::array cpu_layer(const Block& b, const ModelConfig& c, const mx::array& h, const std::vector<LayerCache>& caches);
 
 }  // namespace ce

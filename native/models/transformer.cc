@@ -167,28 +167,69 @@ void Transformer::reserve(KVCache& cache, int needed) const {
   cache.capacity += grow;
 }
 
-mx::array Transformer::attention(const Block& b, const mx::array& x, KVCache& cache, int layer) const {
+mx::array Transformer::attention(const Block& b, const mx::array& x, const std::vector<KVCache*>& caches,
+                                 const std::vector<int>& rows, int layer) const {
   const auto& c = config_;
-  const int L = x.shape(1);
-  const int start = cache.offset;
-  auto heads = [&](const mx::array& t, int n) {
-    return mx::transpose(mx::reshape(t, {1, L, n, c.head_dim}), {0, 2, 1, 3});
-  };
   const int q_cols = c.num_heads * c.head_dim, kv_cols = c.num_kv_heads * c.head_dim;
-  std::optional<mx::array> qkv;
-  if (b.qkv) qkv = b.qkv->apply(x);
-  mx::array q = heads(qkv ? columns(*qkv, 0, q_cols) : b.q.apply(x), c.num_heads);
-  mx::array k = heads(qkv ? columns(*qkv, q_cols, q_cols + kv_cols) : b.k.apply(x), c.num_kv_heads);
-  mx::array v = heads(qkv ? columns(*qkv, q_cols + kv_cols, q_cols + 2 * kv_cols) : b.v.apply(x), c.num_kv_heads);
-  q = mx::fast::rope(q, c.head_dim, c.rope_traditional, c.rope_theta, 1.0f, start);
-  k = mx::fast::rope(k, c.head_dim, c.rope_traditional, c.rope_theta, 1.0f, start);
-  const mx::Shape lo = {0, 0, start, 0}, hi = {1, c.num_kv_heads, start + L, c.head_dim};
-  cache.keys[layer] = mx::slice_update(cache.keys[layer], k, lo, hi);
-  cache.values[layer] = mx::slice_update(cache.values[layer], v, lo, hi);
+  // Projections over every row at once (each weight read once for all sequences).
+  std::optional<mx::array> qkv, qa, ka, va;
+  if (b.qkv) {
+    qkv = b.qkv->apply(x);
+  } else {
+    qa = b.q.apply(x);
+    ka = b.k.apply(x);
+    va = b.v.apply(x);
+  }
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-  mx::array out = kernels::cached_attention(q, cache.keys[layer], cache.values[layer], start, scale);
-  out = mx::reshape(mx::transpose(out, {0, 2, 1, 3}), {1, L, c.num_heads * c.head_dim});
-  return b.o.apply(out);
+  std::vector<mx::array> outs;
+  int first = 0;
+  for (size_t i = 0; i < caches.size(); ++i) {
+    KVCache& cache = *caches[i];
+    const int L = rows[i], start = cache.offset;
+    // Rows first..first+L of columns [from, from + n * head_dim) as heads [1, n, L, D].
+    auto heads = [&](const std::optional<mx::array>& own, int from, int n) {
+      const mx::array& y = qkv ? *qkv : *own;
+      const int at = qkv ? from : 0;
+      const mx::array part = mx::slice(y, {0, first, at}, {1, first + L, at + n * c.head_dim});
+      return mx::transpose(mx::reshape(part, {1, L, n, c.head_dim}), {0, 2, 1, 3});
+    };
+    mx::array q = heads(qa, 0, c.num_heads);
+    mx::array k = heads(ka, q_cols, c.num_kv_heads);
+    mx::array v = heads(va, q_cols + kv_cols, c.num_kv_heads);
+    q = mx::fast::rope(q, c.head_dim, c.rope_traditional, c.rope_theta, 1.0f, start);
+    k = mx::fast::rope(k, c.head_dim, c.rope_traditional, c.rope_theta, 1.0f, start);
+    const mx::Shape lo = {0, 0, start, 0}, hi = {1, c.num_kv_heads, start + L, c.head_dim};
+    cache.keys[layer] = mx::slice_update(cache.keys[layer], k, lo, hi);
+    cache.values[layer] = mx::slice_update(cache.values[layer], v, lo, hi);
+    mx::array out = kernels::cached_attention(q, cache.keys[layer], cache.values[layer], start, scale);
+    outs.push_back(mx::reshape(mx::transpose(out, {0, 2, 1, 3}), {1, L, q_cols}));
+    first += L;
+  }
+  return b.o.apply(outs.size() == 1 ? outs.front() : mx::concatenate(outs, 1));
+}
+
+mx::array Transformer::mlx_layer(const Block& b, const mx::array& h, const std::vector<KVCache*>& caches,
+                                 const std::vector<int>& rows, int layer) const {
+  const auto& c = config_;
+  const mx::array a = mx::add(h, attention(b, mx::fast::rms_norm(h, b.attn_norm, c.rms_norm_eps), caches, rows, layer));
+  const mx::array n = mx::fast::rms_norm(a, b.ffn_norm, c.rms_norm_eps);
+  std::optional<mx::array> gate_up;
+  if (b.gate_up) gate_up = b.gate_up->apply(n);
+  const int I = c.intermediate_size;
+  const mx::array g = gate_up ? columns(*gate_up, 0, I) : b.gate.apply(n);
+  const mx::array u = gate_up ? columns(*gate_up, I, 2 * I) : b.up.apply(n);
+  const mx::array act = mx::multiply(mx::multiply(g, mx::sigmoid(g)), u);
+  return mx::add(a, b.down.apply(act));
+}
+
+mx::array Transformer::embed(const std::vector<int>& tokens) const {
+  const auto& c = config_;
+  for (int t : tokens)
+    if (t < 0 || t >= c.vocab_size)
+      throw Error(codes::kInvalidArgument, "[forward] token id " + std::to_string(t) + " is outside the vocabulary");
+  const int L = static_cast<int>(tokens.size());
+  mx::array ids(tokens.begin(), {L}, mx::int32);
+  return mx::reshape(embed_rows_ ? embed_rows_->gather(tokens) : embed_.rows(ids), {1, L, c.hidden_size});
 }
 
 mx::array Transformer::forward(const std::vector<int>& tokens, KVCache& cache,
@@ -198,13 +239,8 @@ mx::array Transformer::forward(const std::vector<int>& tokens, KVCache& cache,
   const auto& c = config_;
   const int L = static_cast<int>(tokens.size());
   if (L == 0) throw Error(codes::kInvalidArgument, "[forward] no tokens");
-  for (int t : tokens)
-    if (t < 0 || t >= c.vocab_size)
-      throw Error(codes::kInvalidArgument, "[forward] token id " + std::to_string(t) + " is outside the vocabulary");
+  mx::array h = embed(tokens);
   reserve(cache, cache.offset + L);
-
-  mx::array ids(tokens.begin(), {L}, mx::int32);
-  mx::array h = mx::reshape(embed_rows_ ? embed_rows_->gather(tokens) : embed_.rows(ids), {1, L, c.hidden_size});
   std::optional<mx::array> positions;
   if (!capture_positions.empty())
     positions = mx::array(capture_positions.begin(), {static_cast<int>(capture_positions.size())}, mx::int32);
@@ -215,25 +251,68 @@ mx::array Transformer::forward(const std::vector<int>& tokens, KVCache& cache,
   capture(0);
   for (int l = 0; l < c.num_layers; ++l) {
     const Block& b = blocks_[l];
-    if (b.one_op) {
-      h = cpu_layer(b, c, h, cache.keys[l], cache.values[l], cache.offset);
-      capture(l + 1);
-      continue;
-    }
-    h = mx::add(h, attention(b, mx::fast::rms_norm(h, b.attn_norm, c.rms_norm_eps), cache, l));
-    const mx::array n = mx::fast::rms_norm(h, b.ffn_norm, c.rms_norm_eps);
-    std::optional<mx::array> gate_up;
-    if (b.gate_up) gate_up = b.gate_up->apply(n);
-    const int I = c.intermediate_size;
-    const mx::array g = gate_up ? columns(*gate_up, 0, I) : b.gate.apply(n);
-    const mx::array u = gate_up ? columns(*gate_up, I, 2 * I) : b.up.apply(n);
-    const mx::array act = mx::multiply(mx::multiply(g, mx::sigmoid(g)), u);
-    h = mx::add(h, b.down.apply(act));
+    if (b.one_op)
+      h = cpu_layer(b, c, h, {LayerCache{cache.keys[l], cache.values[l], cache.offset, L}});
+    else
+      h = mlx_layer(b, h, {&cache}, {L}, l);
     capture(l + 1);
   }
   cache.offset += L;
   mx::array last = mx::slice(h, {0, L - 1, 0}, {1, L, c.hidden_size});
   return logits_from_hidden(mx::reshape(last, {1, c.hidden_size}));
+}
+
+mx::array Transformer::forward_batch(const std::vector<int>& tokens, const std::vector<KVCache*>& caches,
+                                     const std::vector<int>& capture_layers,
+                                     std::vector<mx::array>* captured) const {
+  const auto& c = config_;
+  const int N = static_cast<int>(tokens.size());
+  if (N == 0 || caches.size() != tokens.size())
+    throw Error(codes::kInvalidArgument, "[forward] one token per sequence, at least one sequence");
+  mx::array h = embed(tokens);
+  for (KVCache* cache : caches) reserve(*cache, cache->offset + 1);
+  auto capture = [&](int layer) {
+    if (captured && std::find(capture_layers.begin(), capture_layers.end(), layer) != capture_layers.end())
+      captured->push_back(mx::reshape(h, {N, c.hidden_size}));
+  };
+  capture(0);
+  const std::vector<int> ones(N, 1);
+  for (int l = 0; l < c.num_layers; ++l) {
+    const Block& b = blocks_[l];
+    if (b.one_op) {
+      std::vector<LayerCache> lcs;
+      for (KVCache* cache : caches) lcs.push_back({cache->keys[l], cache->values[l], cache->offset, 1});
+      h = cpu_layer(b, c, h, lcs);
+    } else {
+      h = mlx_layer(b, h, caches, ones, l);
+    }
+    capture(l + 1);
+  }
+  for (KVCache* cache : caches) cache->offset += 1;
+  const mx::array logits = logits_from_hidden(mx::reshape(h, {N, c.hidden_size}));
+  return mx::reshape(logits, {N, c.vocab_size});
+}
+
+KVCache Transformer::copy_cache(const KVCache& cache) const {
+  KVCache out;
+  out.offset = cache.offset;
+  out.capacity = cache.capacity;
+  auto copy = [](const mx::array& a) {
+    // The iterator constructor copies the values into a new buffer of its own.
+    if (a.dtype() == mx::float16) return mx::array(a.data<mx::float16_t>(), a.shape(), mx::float16);
+    return mx::array(a.data<float>(), a.shape(), mx::float32);
+  };
+  for (size_t l = 0; l < cache.keys.size(); ++l) {
+    out.keys.push_back(copy(cache.keys[l]));
+    out.values.push_back(copy(cache.values[l]));
+  }
+  return out;
+}
+
+uint64_t Transformer::cache_bytes(const KVCache& cache) const {
+  uint64_t n = 0;
+  for (size_t l = 0; l < cache.keys.size(); ++l) n += cache.keys[l].nbytes() + cache.values[l].nbytes();
+  return n;
 }
 
 mx::array Transformer::logits_from_hidden(const mx::array& hidden) const {

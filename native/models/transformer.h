@@ -72,6 +72,22 @@ class Transformer {
                     const std::vector<int>& capture_positions = {},
                     std::vector<mx::array>* captured = nullptr) const;
 
+  // One new token for each of N sequences in one pass: tokens[i] at position
+  // caches[i]->offset of caches[i] (sequences of any lengths). The projections read
+  // each weight once for all N; attention runs per sequence on its own cache. Returns
+  // float32 logits [N, vocab]; `captured` gets one [N, hidden] array per layer of
+  // `capture_layers` (sorted, as in forward).
+  mx::array forward_batch(const std::vector<int>& tokens, const std::vector<KVCache*>& caches,
+                          const std::vector<int>& capture_layers = {},
+                          std::vector<mx::array>* captured = nullptr) const;
+
+  // A deep copy of a cache (the CPU layers write caches in place, so no buffer may be
+  // shared between sequences).
+  KVCache copy_cache(const KVCache& cache) const;
+
+  // Bytes a cache holds (all layers, keys and values, its whole capacity).
+  uint64_t cache_bytes(const KVCache& cache) const;
+
   // Final norm + output projection of a [n, hidden] batch of hidden states.
   mx::array logits_from_hidden(const mx::array& hidden) const;
 
@@ -83,7 +99,12 @@ class Transformer {
   mx::Dtype kv_dtype() const { return kv_dtype_; }
 
  private:
-  mx::array attention(const Block& b, const mx::array& x, KVCache& cache, int layer) const;
+  mx::array attention(const Block& b, const mx::array& x, const std::vector<KVCache*>& caches,
+                      const std::vector<int>& rows, int layer) const;
+  mx::array embed(const std::vector<int>& tokens) const;
+  // One layer on the MLX-op path (GPU streams, dense weights): see attention().
+  mx::array mlx_layer(const Block& b, const mx::array& h, const std::vector<KVCache*>& caches,
+                      const std::vector<int>& rows, int layer) const;
   void reserve(KVCache& cache, int needed) const;
 
   ModelConfig config_;

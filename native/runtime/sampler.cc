@@ -37,6 +37,13 @@ int sample_token(const float* logits, int n, const SamplingParams& p, std::mt199
     keep = cut;
     sum = std::accumulate(prob.begin(), prob.begin() + keep, 0.0);
   }
+  if (p.min_p > 0.0f) {
+    // prob[0] is the most likely token's (unnormalised) probability, and prob descends.
+    int cut = 1;
+    while (cut < keep && prob[cut] >= p.min_p * prob[0]) ++cut;
+    keep = cut;
+    sum = std::accumulate(prob.begin(), prob.begin() + keep, 0.0);
+  }
   std::uniform_real_distribution<double> uniform(0.0, sum);
   double r = uniform(rng);
   for (int i = 0; i < keep; ++i) {

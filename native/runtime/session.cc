@@ -21,8 +21,17 @@ void eval_step(mx::array& logits, KVCache& cache) {
 }
 }  // namespace
 
+// splitmix64: a fork's seed from its parent's seed and its index, so siblings (and a
+// parent and its forks) draw unrelated streams while every run reproduces.
+static uint64_t derive_seed(uint64_t seed, uint64_t index) {
+  uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (index + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 Session::Session(std::shared_ptr<const Transformer> model, int context_length, uint64_t seed)
-    : model_(std::move(model)), context_length_(context_length), rng_(seed) {
+    : model_(std::move(model)), context_length_(context_length), rng_(seed), seed_(seed) {
   if (context_length_ <= 0 || context_length_ > model_->config().max_context)
     throw Error(codes::kInvalidArgument, "[session] contextLength must be in 1.." +
                                              std::to_string(model_->config().max_context));
@@ -60,6 +69,86 @@ void Session::append(const std::vector<int>& tokens) {
   }
 }
 
+void Session::reseed(uint64_t seed) {
+  seed_ = seed;
+  forks_ = 0;
+  rng_.seed(seed);
+}
+
+std::unique_ptr<Session> Session::fork(std::optional<uint64_t> seed) {
+  const uint64_t s = seed ? *seed : derive_seed(seed_, forks_);
+  ++forks_;
+  auto child = std::make_unique<Session>(model_, context_length_, s);
+  child->cache_ = model_->copy_cache(cache_);
+  child->tokens_ = tokens_;
+  child->logits_ = logits_;  // never written in place: a step replaces the array
+  return child;
+}
+
+std::vector<float> Session::gather_hidden(const std::vector<int>& capture_layers, const std::vector<mx::array>& captured,
+                                          int row) const {
+  std::vector<int> sorted(capture_layers.begin(), capture_layers.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  const int hidden = model_->config().hidden_size;
+  std::vector<float> out(capture_layers.size() * hidden);
+  for (size_t i = 0; i < capture_layers.size(); ++i) {
+    const size_t k = std::lower_bound(sorted.begin(), sorted.end(), capture_layers[i]) - sorted.begin();
+    std::memcpy(out.data() + i * hidden, captured[k].data<float>() + static_cast<size_t>(row) * hidden,
+                hidden * sizeof(float));
+  }
+  return out;
+}
+
+std::vector<StepResult> Session::step_batch(const std::vector<Session*>& sessions,
+                                            const std::vector<SamplingParams>& params,
+                                            const std::vector<int>& capture_layers) {
+  if (sessions.empty()) throw Error(codes::kInvalidArgument, "[batch] no sessions to step");
+  if (params.size() != sessions.size())
+    throw Error(codes::kInvalidArgument, "[batch] one set of sampling options per session");
+  const Transformer* model = &sessions.front()->model();
+  std::set<const Session*> seen;
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    Session* s = sessions[i];
+    const std::string who = "[batch] session " + std::to_string(i);
+    if (&s->model() != model) throw Error(codes::kInvalidArgument, who + " belongs to another model");
+    if (!seen.insert(s).second) throw Error(codes::kInvalidArgument, who + " appears twice in the batch");
+    if (!s->logits_) throw Error(codes::kInvalidArgument, who + " has nothing to continue from: prefill first");
+    if (s->length() + 1 > s->context_length_)
+      throw Error(codes::kContextOverflow, who + " is full (" + std::to_string(s->length()) + " tokens, context length " +
+                                               std::to_string(s->context_length_) + ")");
+    s->validate_layers(capture_layers);
+  }
+  const int vocab = model->config().vocab_size;
+  std::vector<int> tokens;
+  std::vector<KVCache*> caches;
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    tokens.push_back(sample_token(sessions[i]->logits_->data<float>(), vocab, params[i], sessions[i]->rng_));
+    caches.push_back(&sessions[i]->cache_);
+  }
+  std::vector<mx::array> captured;
+  mx::array logits = model->forward_batch(tokens, caches, capture_layers, &captured);
+  std::vector<mx::array> rows, outputs;
+  for (int i = 0; i < static_cast<int>(sessions.size()); ++i)
+    rows.push_back(mx::reshape(mx::slice(logits, {i, 0}, {i + 1, vocab}), {vocab}));
+  outputs.insert(outputs.end(), rows.begin(), rows.end());
+  outputs.insert(outputs.end(), captured.begin(), captured.end());
+  for (KVCache* c : caches) {
+    outputs.insert(outputs.end(), c->keys.begin(), c->keys.end());
+    outputs.insert(outputs.end(), c->values.begin(), c->values.end());
+  }
+  mx::eval(outputs);
+  std::vector<StepResult> results(sessions.size());
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    Session* s = sessions[i];
+    s->logits_ = rows[i];
+    s->tokens_.push_back(tokens[i]);
+    results[i].token = tokens[i];
+    if (!capture_layers.empty()) results[i].hidden = s->gather_hidden(capture_layers, captured, static_cast<int>(i));
+  }
+  return results;
+}
+
 StepResult Session::step(const SamplingParams& params, const std::vector<int>& capture_layers) {
   if (!logits_) throw Error(codes::kInvalidArgument, "[session] nothing to continue from: prefill first");
   validate_layers(capture_layers);
@@ -78,15 +167,7 @@ StepResult Session::step(const SamplingParams& params, const std::vector<int>& c
   tokens_.push_back(r.token);
   // `captured` follows the order of layers in the forward pass; report it in the
   // caller's order.
-  std::vector<int> sorted(capture_layers.begin(), capture_layers.end());
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  const int hidden = model_->config().hidden_size;
-  r.hidden.resize(capture_layers.size() * hidden);
-  for (size_t i = 0; i < capture_layers.size(); ++i) {
-    const size_t k = std::lower_bound(sorted.begin(), sorted.end(), capture_layers[i]) - sorted.begin();
-    std::memcpy(r.hidden.data() + i * hidden, captured[k].data<float>(), hidden * sizeof(float));
-  }
+  if (!capture_layers.empty()) r.hidden = gather_hidden(capture_layers, captured, 0);
   return r;
 }
 
