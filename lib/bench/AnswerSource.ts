@@ -20,6 +20,10 @@ export interface BenchAnswer {
   promptTokens: number;
   generatedTokens: number;
   injectedTokens: number;
+  /** Verdicts asked for, injected or not. Defaults to `verdicts.length`. */
+  expertCalls?: number;
+  /** Search strategies: every candidate's answer text (the chosen one among them). */
+  candidates?: string[];
 }
 
 /** Produces the answer to one task under one condition. */

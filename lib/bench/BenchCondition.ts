@@ -6,25 +6,33 @@
 import { InvalidArgumentError } from '../errors';
 
 /** A condition's name as written on the command line and in records. */
-export type BenchCondition = 'model-only' | 'expert' | 'expert+tests' | 'expert+examples';
+export type BenchCondition = 'model-only' | 'expert' | 'expert+tests' | 'expert+examples' | 'best-of-n' | 'best-of-n+repair';
 
 /** What each condition means, for help texts and the report. */
 export const BENCH_CONDITIONS: Readonly<Record<BenchCondition, string>> = Object.freeze({
   'model-only': 'expert off: the model answers alone',
   expert: 'compiler expert, execution only (no tests)',
   'expert+tests': 'compiler expert with generated tests (and asserts found in the prompt)',
-  'expert+examples': "compiler expert running the task's visible examples as tests",
+  'expert+examples': "compiler expert running the task's visible examples as tests (strategy repair)",
+  'best-of-n': 'greedy answer; when it fails a visible example, sampled candidates (forked, batched) judged on the visible examples and generated checks, the best kept',
+  'best-of-n+repair': 'best-of-n, then the repair loop on the chosen candidate when none passed every visible example',
 });
 
-/** The conditions run when none are named: all four. */
-export const DEFAULT_CONDITIONS: readonly BenchCondition[] = Object.keys(BENCH_CONDITIONS) as BenchCondition[];
+/** Every condition, in report order. */
+export const ALL_CONDITIONS: readonly BenchCondition[] = Object.keys(BENCH_CONDITIONS) as BenchCondition[];
+
+/** The conditions run when none are named: the four single-answer ones. */
+export const DEFAULT_CONDITIONS: readonly BenchCondition[] = ['model-only', 'expert', 'expert+tests', 'expert+examples'];
+
+/** Conditions that search over several candidates (their records carry `oracle`). */
+export const SEARCH_CONDITIONS: readonly BenchCondition[] = ['best-of-n', 'best-of-n+repair'];
 
 /** Parses `a,b,c` into conditions; throws on an unknown name. */
 export function parseConditions(list: string | undefined): BenchCondition[] {
   if (list === undefined || list.trim() === '') return [...DEFAULT_CONDITIONS];
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   for (const n of names) {
-    if (!(n in BENCH_CONDITIONS)) throw new InvalidArgumentError(`unknown condition '${n}' (known: ${DEFAULT_CONDITIONS.join(', ')})`);
+    if (!(n in BENCH_CONDITIONS)) throw new InvalidArgumentError(`unknown condition '${n}' (known: ${ALL_CONDITIONS.join(', ')})`);
   }
   return [...new Set(names)] as BenchCondition[];
 }

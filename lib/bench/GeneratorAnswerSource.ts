@@ -4,12 +4,13 @@
  */
 import { CompilerExpertPlugin } from '../experts/CompilerExpertPlugin';
 import { ExpertRegistry } from '../experts/ExpertRegistry';
-import { DEFAULT_ANSWER_MAX_TOKENS, DEFAULT_MAX_ROUNDS, Generator } from '../generate/Generator';
+import type { BestOfNOptions } from '../generate/bestOfN';
+import { DEFAULT_ANSWER_MAX_TOKENS, DEFAULT_MAX_ROUNDS, Generator, type Strategy } from '../generate/Generator';
 import type { Router } from '../routing/Router';
 import type { Model } from '../runtime/Model';
 import type { Sandbox } from '../sandbox/Sandbox';
 import type { AnswerSource, BenchAnswer } from './AnswerSource';
-import type { BenchCondition } from './BenchCondition';
+import { SEARCH_CONDITIONS, type BenchCondition } from './BenchCondition';
 import type { BenchTask } from './types';
 
 /** Options of {@link GeneratorAnswerSource}. */
@@ -22,6 +23,8 @@ export interface GeneratorAnswerSourceOptions {
   maxTokens?: number;
   /** Failed verdicts the model may try to fix. Defaults to {@link DEFAULT_MAX_ROUNDS}. */
   maxRounds?: number;
+  /** Candidates and sampling of the best-of-n conditions (samples default to 4). */
+  bestOfN?: BestOfNOptions;
 }
 
 /**
@@ -42,26 +45,34 @@ export class GeneratorAnswerSource implements AnswerSource {
       router: this.options.router,
       maxTokens: this.options.maxTokens ?? DEFAULT_ANSWER_MAX_TOKENS,
       maxRounds: this.options.maxRounds ?? DEFAULT_MAX_ROUNDS,
-      // pass@1 is defined on the greedy answer.
-      sampling: { temperature: 0 },
+      // pass@1 is defined on the greedy answer (best-of-n samples its extra candidates itself).
+      sampling: { temperature: 0, seed: 0 },
       signal,
+      strategy: SEARCH_CONDITIONS.includes(condition) ? (condition as Strategy) : 'repair',
+      bestOfN: this.options.bestOfN,
     });
     const turns = [''];
     const verdicts: string[] = [];
     const events = generator.run({
       prompt: task.prompt,
       language: task.language,
-      tests: condition === 'expert+examples' ? task.examples : undefined,
+      // The task's examples are visible (shown in its prompt): they are what search selects on.
+      tests: condition === 'expert+examples' || SEARCH_CONDITIONS.includes(condition) ? task.examples : undefined,
     });
+    let candidates: string[] | undefined;
     for await (const e of events) {
       if (e.type === 'token') turns[turns.length - 1] += e.text;
       // Every verdict counts as an expert call, injected or not (a pass after a
       // finished answer ends the generation without a new turn).
       else if (e.type === 'expert_result') verdicts.push(e.verdict.text);
       else if (e.type === 'injected') turns.push('');
-      else if (e.type === 'done') {
+      else if (e.type === 'candidates') {
+        // The chosen candidate is the answer's first turn; a repair continues from it.
+        turns[turns.length - 1] += e.candidates[e.chosen].text;
+        candidates = e.candidates.map((c) => c.text);
+      } else if (e.type === 'done') {
         const r = e.result;
-        return { turns, verdicts, finish: r.finish, promptTokens: r.promptTokens, generatedTokens: r.generatedTokens, injectedTokens: r.injectedTokens };
+        return { turns, verdicts, finish: r.finish, promptTokens: r.promptTokens, generatedTokens: r.generatedTokens, injectedTokens: r.injectedTokens, expertCalls: r.expertCalls, candidates };
       }
     }
     throw new Error('generator ended without a done event');
@@ -79,10 +90,11 @@ export class GeneratorAnswerSource implements AnswerSource {
       const { sandbox } = this.options;
       // Only the compiler expert: the benchmark measures code, and the math expert's
       // trigger ("=") would fire on assignments in prose.
+      // Search conditions also generate property checks: their outcomes are the candidates'
+      // behaviour on shared inputs, which selection compares.
+      const generateTests = condition === 'expert+tests' || SEARCH_CONDITIONS.includes(condition);
       const registry =
-        condition === 'model-only'
-          ? undefined
-          : new ExpertRegistry().register(new CompilerExpertPlugin({ sandbox, generateTests: condition === 'expert+tests' }));
+        condition === 'model-only' ? undefined : new ExpertRegistry().register(new CompilerExpertPlugin({ sandbox, generateTests }));
       this.registries.set(condition, registry);
     }
     return this.registries.get(condition);

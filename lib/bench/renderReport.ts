@@ -1,7 +1,7 @@
-import { DEFAULT_CONDITIONS } from './BenchCondition';
+import { ALL_CONDITIONS } from './BenchCondition';
 import { approachOf, summarize, summarizeByApproach, type BenchSummary } from './summarize';
 import { TASK_KINDS, type BenchRecord } from './types';
-import type { Proportion } from './wilson';
+import { wilson, type Proportion } from './wilson';
 
 /** Options of {@link renderReport}. */
 export interface ReportOptions {
@@ -28,8 +28,8 @@ export function formatProportion(p: Proportion): string {
 /** Approaches in the order the conditions are defined, then any others by name. */
 export function orderSummaries(summaries: BenchSummary[]): BenchSummary[] {
   const rank = (label: string) => {
-    const i = DEFAULT_CONDITIONS.indexOf(label.split(' ')[0] as (typeof DEFAULT_CONDITIONS)[number]);
-    return i < 0 ? DEFAULT_CONDITIONS.length : i;
+    const i = ALL_CONDITIONS.indexOf(label.split(' ')[0] as (typeof ALL_CONDITIONS)[number]);
+    return i < 0 ? ALL_CONDITIONS.length : i;
   };
   return [...summaries].sort((a, b) => rank(a.label) - rank(b.label) || a.label.localeCompare(b.label));
 }
@@ -49,6 +49,25 @@ export function renderReport(records: readonly BenchRecord[], options: ReportOpt
   }
   out.push('');
   if (options.chartFile) out.push(`![metrics per approach](${options.chartFile})`, '');
+
+  // Strategies at their cost, against the greedy model-only answer on the same tasks.
+  const baseline = new Map(records.filter((r) => r.condition === 'model-only').map((r) => [r.taskId, r.final.passed]));
+  out.push('## Strategies at cost', '');
+  out.push('Oracle pass@k: some candidate passes the hidden tests (the ceiling of any selection). Selection: the chosen one passes, given that some candidate does. Broken vs model-only: tasks the greedy model-only answer solved that this approach fails.', '');
+  out.push('| Approach | pass@1 | Oracle pass@k | Selection | Candidates | Broken vs model-only | Tokens gen | Wall s |');
+  out.push('|---|---|---|---|---|---|---|---|');
+  for (const s of summaries) {
+    const group = records.filter((r) => approachOf(r) === s.label);
+    const compared = group.filter((r) => baseline.get(r.taskId) === true);
+    const broken = wilson(compared.filter((r) => !r.final.passed).length, compared.length);
+    const searched = group.filter((r) => r.oracle);
+    const oracle = searched.length ? formatProportion(wilson(searched.filter((r) => r.oracle!.passed > 0).length, searched.length)) : '–';
+    const reachable = searched.filter((r) => r.oracle!.passed > 0);
+    const selection = searched.length ? formatProportion(wilson(reachable.filter((r) => r.final.passed).length, reachable.length)) : '–';
+    const candidates = searched.length ? (searched.reduce((a, r) => a + r.oracle!.candidates, 0) / searched.length).toFixed(1) : '1';
+    out.push(`| ${s.label} | ${formatProportion(s.correct)} | ${oracle} | ${selection} | ${candidates} | ${baseline.size ? formatProportion(broken) : '–'} | ${s.meanGeneratedTokens.toFixed(0)} | ${(s.meanWallMs / 1000).toFixed(1)} |`);
+  }
+  out.push('');
 
   const breakdown = (heading: string, keys: readonly string[], keyOf: (r: BenchRecord) => string) => {
     const present = keys.filter((k) => records.some((r) => keyOf(r) === k));

@@ -25,6 +25,12 @@ export async function scoreAnswer(runner: CodeRunner, task: BenchTask, answer: B
   const finalCheck = await checkCode(runner, task, final?.code);
   const firstCheck = first === undefined ? undefined : first === final ? finalCheck : await checkCode(runner, task, first.code);
   const coherence = judgeCoherence(answer, final !== undefined, task.prompt);
+  // The ceiling of the search: each candidate's code against the hidden tests.
+  let oracle: BenchRecord['oracle'];
+  if (answer.candidates) {
+    const checks = await Promise.all(answer.candidates.map((text) => checkCode(runner, task, pickBlocks(extractCodeBlocks([text]), task.entryPoint).final?.code)));
+    oracle = { candidates: checks.length, passed: checks.filter((c) => c.passed).length };
+  }
   const transcript = transcriptOf(answer);
   return {
     taskId: task.id,
@@ -43,8 +49,9 @@ export async function scoreAnswer(runner: CodeRunner, task: BenchTask, answer: B
     promptTokens: answer.promptTokens,
     generatedTokens: answer.generatedTokens,
     injectedTokens: answer.injectedTokens,
-    expertCalls: answer.verdicts.length,
+    expertCalls: answer.expertCalls ?? answer.verdicts.length,
     wallMs: Math.round(at.wallMs),
     transcript: transcript.length > MAX_TRANSCRIPT_CHARS ? `${transcript.slice(0, MAX_TRANSCRIPT_CHARS)}\n… (${transcript.length - MAX_TRANSCRIPT_CHARS} more chars)` : transcript,
+    ...(oracle && { oracle }),
   };
 }

@@ -82,4 +82,9 @@ export interface BenchRecord {
   wallMs: number;
   /** The answer as the model saw it, verdicts included; kept for the regressions list. */
   transcript: string;
+  /**
+   * Search strategies: how many candidates there were and how many pass the hidden tests
+   * (scored here, after the strategy chose; the strategy never sees the hidden tests).
+   */
+  oracle?: { candidates: number; passed: number };
 }

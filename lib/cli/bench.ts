@@ -18,7 +18,8 @@ import { loadWithProgress } from './loadWithProgress';
 import { progressBar } from './progress';
 
 export const BENCH_USAGE = `usage: compiler-expert bench [--model NAME|PATH] [--suite FILE|DIR] [--humaneval FILE.jsonl|openai]
-                       [--conditions model-only,expert,expert+tests,expert+examples]
+                       [--conditions model-only,expert,expert+tests,expert+examples,best-of-n,best-of-n+repair]
+                       [--strategy model-only,repair,best-of-n,best-of-n+repair] [--samples N]
                        [--limit N] [--shard i/n] [--out results.jsonl]
                        [--max-tokens N] [--max-rounds N] [--router heuristic|probe] [--probe default|FILE]
        compiler-expert bench report results*.jsonl [--out report.md] [--title TEXT] [--note TEXT]`;
@@ -30,7 +31,7 @@ export const DEFAULT_REPORT_FILE = 'report.md';
 
 /** `bench`: runs the suite under the chosen conditions (resumable), or `bench report`: merges results into a report. */
 export async function benchCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['model', 'suite', 'humaneval', 'conditions', 'limit', 'shard', 'out', 'max-tokens', 'max-rounds', 'router', 'probe', 'title', 'note']);
+  const args = parseArgs(argv, ['model', 'suite', 'humaneval', 'conditions', 'strategy', 'samples', 'limit', 'shard', 'out', 'max-tokens', 'max-rounds', 'router', 'probe', 'title', 'note']);
   if (args.flags.get('help') === true) {
     process.stdout.write(`${BENCH_USAGE}\n`);
     return 0;
@@ -44,7 +45,10 @@ export async function benchCommand(argv: string[]): Promise<number> {
 }
 
 async function run(args: ReturnType<typeof parseArgs>): Promise<number> {
-  const conditions = parseConditions(stringFlag(args, 'conditions'));
+  // --strategy names the same conditions by strategy: repair is the seed's loop with the
+  // visible examples as tests (expert+examples).
+  const strategies = stringFlag(args, 'strategy');
+  const conditions = parseConditions(strategies !== undefined ? strategies.split(',').map((x) => (x.trim() === 'repair' ? 'expert+examples' : x.trim())).join(',') : stringFlag(args, 'conditions'));
   const humaneval = stringFlag(args, 'humaneval');
   const suite = humaneval ? await loadHumanEval(await resolveHumanEvalPath(humaneval)) : await loadSuite(stringFlag(args, 'suite') ?? DEFAULT_SUITE_DIR);
   const shardText = stringFlag(args, 'shard');
@@ -71,6 +75,7 @@ async function run(args: ReturnType<typeof parseArgs>): Promise<number> {
     router: loaded.router,
     maxTokens: args.flags.has('max-tokens') ? intFlag(args, 'max-tokens', 0) : undefined,
     maxRounds: args.flags.has('max-rounds') ? intFlag(args, 'max-rounds', 0) : undefined,
+    bestOfN: args.flags.has('samples') ? { samples: intFlag(args, 'samples', 4, 0) } : undefined,
   });
   const bar = progressBar('bench');
   try {

@@ -20,6 +20,14 @@ export async function renderEvents(events: AsyncGenerator<GenerationEvent, Gener
       }
       case 'injected': out(dim(`[injected ${e.tokens} tokens into the KV cache: ${e.lengthBefore} → ${e.lengthAfter}]\n`)); break;
       case 'round': out(cyan(`[round ${e.round}: ${e.reason}]\n`)); break;
+      case 'candidates': {
+        for (const c of e.candidates) {
+          const line = `[candidate ${c.index}${c.greedy ? ' (greedy)' : ''}: ${c.status ?? 'no code'}, visible ${c.visiblePassed}/${c.visibleTotal}, generated ${c.generatedPassed} passed, ${c.tokens} tokens${c.index === e.candidates[e.chosen].index ? ' ← chosen' : ''}]`;
+          out(dim(line) + '\n');
+        }
+        out(e.candidates[e.chosen].text);
+        break;
+      }
       case 'done': {
         const x = e.result;
         const tps = x.timings.decodeMs > 0 ? (x.generatedTokens / (x.timings.decodeMs / 1000)).toFixed(1) : '0';

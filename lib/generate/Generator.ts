@@ -15,11 +15,25 @@ import type { Router } from '../routing/Router';
 import type { ChatMessage } from '../runtime/ChatTemplate';
 import type { Model } from '../runtime/Model';
 import type { SamplingOptions, Session } from '../runtime/Session';
-import type { BlockSummary, FinishReason, GenerationEvent, GenerationResult } from './events';
+import type { BlockSummary, CandidateSummary, FinishReason, GenerationEvent, GenerationResult } from './events';
 import { frameVerdict } from './injection';
+import { passesVisible, searchCandidates, type BestOfNOptions, type Candidate } from './bestOfN';
 
 export const DEFAULT_ANSWER_MAX_TOKENS = 512;
 export const DEFAULT_MAX_ROUNDS = 3;
+
+/**
+ * How the experts take part:
+ * - `repair`: the seed's loop; each block's verdict is injected and the model carries on.
+ * - `best-of-n`: the greedy answer, and when it fails a visible check, `bestOfN.samples`
+ *   sampled candidates forked from the same prefix and decoded in one batch; each is run
+ *   against the visible checks and the best is the answer (see bestOfN.ts).
+ * - `best-of-n+repair`: best-of-n, then the repair loop on the chosen candidate when none
+ *   passed every visible check.
+ */
+export type Strategy = 'repair' | 'best-of-n' | 'best-of-n+repair';
+export const STRATEGIES: readonly Strategy[] = ['repair', 'best-of-n', 'best-of-n+repair'];
+export const DEFAULT_STRATEGY: Strategy = 'repair';
 
 export interface GenerateRequest {
   /** The user's request. */
@@ -51,6 +65,10 @@ export interface GeneratorOptions {
   /** Session context length. Defaults to the model's default. */
   contextLength?: number;
   signal?: AbortSignal;
+  /** How the experts take part. Defaults to {@link DEFAULT_STRATEGY}. Without experts the model answers alone. */
+  strategy?: Strategy;
+  /** Candidates and their sampling for the best-of-n strategies. */
+  bestOfN?: BestOfNOptions;
 }
 
 export class Generator {
@@ -60,6 +78,94 @@ export class Generator {
   async *run(request: GenerateRequest, overrides: GeneratorOptions = {}): AsyncGenerator<GenerationEvent, GenerationResult> {
     const o = { ...this.options, ...overrides };
     if (typeof request.prompt !== 'string' || request.prompt.trim() === '') throw new InvalidArgumentError('prompt must be a non-empty string');
+    const strategy = o.strategy ?? DEFAULT_STRATEGY;
+    if (!STRATEGIES.includes(strategy)) throw new InvalidArgumentError(`unknown strategy '${strategy}' (known: ${STRATEGIES.join(', ')})`);
+    const experts = o.expert === false ? undefined : o.experts;
+    if (strategy !== 'repair' && experts) return yield* this.search(request, o, experts, strategy);
+    return yield* this.repair(request, o);
+  }
+
+  /** The prompt as tokens: chat template, then the assistant prefix. */
+  private async promptIds(request: GenerateRequest): Promise<ArrayLike<number>> {
+    const messages: ChatMessage[] = [];
+    if (request.system) messages.push({ role: 'system', content: request.system });
+    messages.push({ role: 'user', content: request.prompt });
+    return this.model.tokenizer.encode(this.model.renderChat(messages) + (request.assistantPrefix ?? ''));
+  }
+
+  /** best-of-n (+repair): see {@link Strategy} and bestOfN.ts. */
+  private async *search(request: GenerateRequest, o: GeneratorOptions, experts: ExpertRegistry, strategy: Strategy): AsyncGenerator<GenerationEvent, GenerationResult> {
+    const started = performance.now();
+    const { model } = this;
+    const promptIds = await this.promptIds(request);
+    const root = model.createSession({ contextLength: o.contextLength });
+    let search;
+    let prefillMs = 0;
+    try {
+      if (o.sampling?.seed !== undefined) await root.reseed(o.sampling.seed);
+      const t0 = performance.now();
+      await root.prefill(promptIds);
+      prefillMs = performance.now() - t0;
+      search = await searchCandidates(model, root, experts, {
+        prompt: request.prompt,
+        tests: request.tests,
+        language: request.language,
+        prefix: request.assistantPrefix ?? '',
+        maxTokens: o.maxTokens ?? DEFAULT_ANSWER_MAX_TOKENS,
+        stopIds: new Set(model.tokenizer.special.stop),
+        signal: o.signal,
+      }, o.bestOfN);
+    } finally {
+      root.dispose();
+    }
+    search.session.dispose();
+    const chosen = search.candidates[search.chosen];
+    yield { type: 'candidates', candidates: search.candidates.map(summarizeCandidate), chosen: search.chosen };
+    const cost = { generatedTokens: search.generatedTokens, decodeMs: search.decodeMs, expertMs: search.expertMs };
+    if (strategy === 'best-of-n+repair' && !passesVisible(chosen) && chosen.block) {
+      // Repair the best candidate: the seed's loop, starting from its answer.
+      const inner = this.repair({ ...request, assistantPrefix: chosen.text }, { ...o, strategy: 'repair' });
+      for (;;) {
+        const r = await inner.next();
+        if (r.done) return r.value;
+        if (r.value.type === 'done') {
+          const x = r.value.result;
+          x.generatedTokens += cost.generatedTokens;
+          x.timings.decodeMs += cost.decodeMs;
+          x.timings.expertMs += cost.expertMs;
+          x.timings.prefillMs += prefillMs;
+          x.timings.totalMs = performance.now() - started;
+          x.candidates = search.candidates.map(summarizeCandidate);
+          x.expertCalls = (x.expertCalls ?? x.blocks.length) + search.expertCalls;
+        }
+        yield r.value;
+      }
+    }
+    const ok = passesVisible(chosen);
+    const finish: FinishReason = ok ? 'passed' : chosen.finish === 'block' ? 'stop_string' : chosen.finish;
+    const blocks: BlockSummary[] = chosen.block && chosen.verdict
+      ? [{ index: 0, language: chosen.block.language, code: chosen.block.code, status: chosen.verdict.status, ok: chosen.verdict.ok, round: 0, expert: chosen.verdict.expert, writeMs: search.decodeMs, expertMs: search.expertMs, injectMs: 0, injectedTokens: 0 }]
+      : [];
+    const result: GenerationResult = {
+      transcript: chosen.text,
+      answer: chosen.text,
+      finalCode: chosen.block && { language: chosen.block.language, code: chosen.block.code },
+      blocks,
+      rounds: 0,
+      finish,
+      promptTokens: promptIds.length,
+      generatedTokens: search.generatedTokens,
+      injectedTokens: 0,
+      expertCalls: search.expertCalls,
+      candidates: search.candidates.map(summarizeCandidate),
+      timings: { prefillMs, decodeMs: search.decodeMs, expertMs: search.expertMs, injectMs: 0, totalMs: performance.now() - started },
+    };
+    yield { type: 'done', result };
+    return result;
+  }
+
+  /** The seed's loop: each judged block's verdict is injected and the model carries on. */
+  private async *repair(request: GenerateRequest, o: GeneratorOptions): AsyncGenerator<GenerationEvent, GenerationResult> {
     const experts = o.expert === false ? undefined : o.experts;
     const router = o.router ?? new HeuristicRouter();
     const maxTokens = o.maxTokens ?? DEFAULT_ANSWER_MAX_TOKENS;
@@ -69,12 +175,8 @@ export class Generator {
     const started = performance.now();
     const timings = { prefillMs: 0, decodeMs: 0, expertMs: 0, injectMs: 0, totalMs: 0 };
 
-    const messages: ChatMessage[] = [];
-    if (request.system) messages.push({ role: 'system', content: request.system });
-    messages.push({ role: 'user', content: request.prompt });
     const prefix = request.assistantPrefix ?? '';
-    const promptText = model.renderChat(messages) + prefix;
-    const promptIds = await tokenizer.encode(promptText);
+    const promptIds = await this.promptIds(request);
 
     const session: Session = model.createSession({ contextLength: o.contextLength });
     const blocks: BlockSummary[] = [];
@@ -226,6 +328,7 @@ export class Generator {
     const result: GenerationResult = {
       transcript, answer, finalCode, blocks, rounds, finish,
       promptTokens: promptIds.length, generatedTokens: generated, injectedTokens: injectedTotal, timings,
+      expertCalls: blocks.length,
     };
     yield { type: 'done', result };
     return result;
@@ -239,4 +342,11 @@ export class Generator {
       if (r.done) return r.value;
     }
   }
+}
+
+function summarizeCandidate(c: Candidate): CandidateSummary {
+  return {
+    index: c.index, greedy: c.greedy, text: c.text, tokens: c.tokens, finish: c.finish, hasCode: c.hasCode,
+    status: c.verdict?.status, visiblePassed: c.visiblePassed, visibleTotal: c.visibleTotal, generatedPassed: c.generatedPassed,
+  };
 }

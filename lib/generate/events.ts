@@ -14,8 +14,26 @@ export interface ExpertResultEvent { type: 'expert_result'; verdict: ExpertVerdi
 export interface InjectedEvent { type: 'injected'; text: string; tokens: number; lengthBefore: number; lengthAfter: number }
 export interface RoundEvent { type: 'round'; round: number; reason: string }
 export interface DoneEvent { type: 'done'; result: GenerationResult }
+/** best-of-n: every candidate, judged, and the one chosen (an index into `candidates`). */
+export interface CandidatesEvent { type: 'candidates'; candidates: CandidateSummary[]; chosen: number }
 
-export type GenerationEvent = TokenEvent | CodeBlockEvent | ExpertStartEvent | ExpertResultEvent | InjectedEvent | RoundEvent | DoneEvent;
+export type GenerationEvent = TokenEvent | CodeBlockEvent | ExpertStartEvent | ExpertResultEvent | InjectedEvent | RoundEvent | CandidatesEvent | DoneEvent;
+
+/** One best-of-n candidate as reported (see bestOfN.ts). */
+export interface CandidateSummary {
+  index: number;
+  /** The greedy candidate (what model-only would have written). */
+  greedy: boolean;
+  /** Its answer up to and including its first judged block. */
+  text: string;
+  tokens: number;
+  finish: 'block' | 'stop_token' | 'max_tokens' | 'context_full';
+  hasCode: boolean;
+  status?: ExpertVerdict['status'];
+  visiblePassed: number;
+  visibleTotal: number;
+  generatedPassed: number;
+}
 
 /** One executed block in the summary. */
 export interface BlockSummary {
@@ -52,5 +70,9 @@ export interface GenerationResult {
   promptTokens: number;
   generatedTokens: number;
   injectedTokens: number;
+  /** Verdicts asked for (every judged block of every candidate). */
+  expertCalls?: number;
+  /** best-of-n: every candidate, judged (tokens of all of them are in generatedTokens). */
+  candidates?: CandidateSummary[];
   timings: { prefillMs: number; decodeMs: number; expertMs: number; injectMs: number; totalMs: number };
 }

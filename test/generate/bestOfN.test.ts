@@ -1,0 +1,116 @@
+// The best-of-n strategies: the selection order on hand-made candidate sets, and the real
+// default model end to end (adaptive stop, a search when greedy fails, a repair after a
+// failing best candidate, sessions cleaned up), plus the hidden-test firewall of the benchmark.
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import t from 'tap';
+import { CompilerExpertPlugin, ExpertRegistry, Generator, loadModel, Sandbox, type GenerationEvent, type Model } from '../../lib';
+import { GeneratorAnswerSource, runBench, type BenchTask } from '../../lib/bench';
+import { selectCandidate, type CandidateScore } from '../../lib/generate/bestOfN';
+import type { RunRequest } from '../../lib/sandbox';
+import { defaultModelPath } from '../fixtures/defaultModel';
+
+const cand = (visiblePassed: number, generatedPassed = 0, signature = 'x', hasCode = true): CandidateScore => ({ hasCode, visiblePassed, visibleTotal: 3, generatedPassed, signature });
+
+t.test('selection order: visible checks, then generated checks, then agreement, then the earliest', async (t) => {
+  t.equal(selectCandidate([cand(1), cand(3), cand(2)]), 1, 'most visible checks passed');
+  t.equal(selectCandidate([cand(2, 1), cand(2, 4), cand(1, 9)]), 1, 'ties on visible checks go to generated checks');
+  t.equal(selectCandidate([cand(2, 3, 'a'), cand(2, 3, 'b'), cand(2, 3, 'b'), cand(0, 0, 'c')]), 1, 'then the largest group that behaves alike');
+  t.equal(selectCandidate([cand(2, 3, 'a'), cand(2, 3, 'b')]), 0, 'then the earliest (the greedy candidate)');
+  t.equal(selectCandidate([cand(0, 0, '', false), cand(0, 0, 'y')]), 1, 'any judged code beats none');
+  t.equal(selectCandidate([cand(0, 0, '', false)]), 0, 'a single candidate is chosen');
+  t.throws(() => selectCandidate([]), RangeError);
+});
+
+async function collect(it: AsyncGenerator<GenerationEvent>) {
+  const events: GenerationEvent[] = [];
+  for await (const e of it) events.push(e);
+  return events;
+}
+
+t.test('default model', async (t) => {
+  const model: Model = await loadModel(await defaultModelPath());
+  const sandbox = await Sandbox.create();
+  const experts = new ExpertRegistry().register(new CompilerExpertPlugin({ sandbox }));
+  t.teardown(async () => {
+    await experts.dispose();
+    await sandbox.dispose();
+    model.dispose();
+  });
+  // Sessions the model still tracks (forks included): none may outlive a generation.
+  const liveSessions = () => (model as unknown as { sessions: Set<unknown> }).sessions.size;
+  const request = { prompt: 'Write a Python function add(a, b) that returns the sum of a and b.' };
+
+  t.test('greedy passes its visible checks: the search stops at one candidate', async (t) => {
+    const gen = new Generator(model, { experts, strategy: 'best-of-n', maxTokens: 120 });
+    const events = await collect(gen.run({ ...request, tests: ['assert add(2, 3) == 5'] }));
+    const c = events.find((e) => e.type === 'candidates');
+    if (c?.type !== 'candidates') return t.fail('no candidates event');
+    t.equal(c.candidates.length, 1, 'adaptive: only the greedy candidate');
+    t.ok(c.candidates[0].greedy);
+    t.equal(c.candidates[0].visiblePassed, c.candidates[0].visibleTotal);
+    const done = events.at(-1);
+    if (done?.type !== 'done') return t.fail('no done event');
+    t.equal(done.result.finish, 'passed');
+    t.equal(done.result.answer, c.candidates[0].text, 'the answer is the chosen candidate');
+    t.match(done.result.finalCode?.code ?? '', /def add/);
+    t.equal(liveSessions(), 0, 'every session is disposed');
+  });
+
+  t.test('greedy fails: sampled candidates are judged and the best is chosen', async (t) => {
+    // A visible check no sum passes: every candidate fails it, so all are sampled and judged.
+    // A hot sampler: this small model writes `a + b` the same way at the default temperature.
+    const gen = new Generator(model, { experts, strategy: 'best-of-n', maxTokens: 120, bestOfN: { samples: 3, sampling: { temperature: 1.5, minP: 0 } } });
+    const events = await collect(gen.run({ ...request, tests: ['assert add(2, 3) == 6'] }));
+    const c = events.find((e) => e.type === 'candidates');
+    if (c?.type !== 'candidates') return t.fail('no candidates event');
+    t.equal(c.candidates.length, 4, 'greedy + 3 sampled');
+    t.same(c.candidates.map((x) => x.greedy), [true, false, false, false]);
+    t.ok(c.candidates.some((x) => x.text !== c.candidates[0].text), 'sampled candidates differ from greedy');
+    const done = events.at(-1);
+    if (done?.type !== 'done') return t.fail('no done event');
+    t.equal(done.result.generatedTokens, c.candidates.reduce((a, x) => a + x.tokens, 0), 'every candidate’s tokens are counted');
+    t.equal(done.result.candidates?.length, 4);
+    t.not(done.result.finish, 'passed');
+    t.equal(liveSessions(), 0, 'every fork is disposed');
+  });
+
+  t.test('best-of-n+repair repairs the best candidate when none passes', async (t) => {
+    const gen = new Generator(model, { experts, strategy: 'best-of-n+repair', maxTokens: 120, maxRounds: 1, bestOfN: { samples: 2 } });
+    const events = await collect(gen.run({ ...request, tests: ['assert add(2, 3) == 6'] }));
+    const kinds = events.map((e) => e.type);
+    t.ok(kinds.indexOf('candidates') >= 0 && kinds.indexOf('candidates') < kinds.indexOf('injected'), 'search first, then a verdict is injected');
+    const done = events.at(-1);
+    if (done?.type !== 'done') return t.fail('no done event');
+    t.ok(done.result.blocks.length >= 1, 'the repair loop judged the chosen block');
+    t.equal(done.result.candidates?.length, 3);
+    t.ok(done.result.generatedTokens >= done.result.candidates!.reduce((a, x) => a + x.tokens, 0), 'the search tokens are counted in the total');
+    t.equal(liveSessions(), 0);
+  });
+
+  t.test('the benchmark never shows hidden tests to a strategy', async (t) => {
+    const marker = 'HIDDEN_MARKER_4711';
+    const seen: RunRequest[] = [];
+    // The strategy's sandbox records every program it is asked to run; the hidden tests go
+    // to the benchmark's own runner.
+    const spy = { run: (req: RunRequest) => (seen.push(req), sandbox.run(req)) } as unknown as Sandbox;
+    const task: BenchTask = {
+      id: 'firewall', kind: 'function', language: 'python', entryPoint: 'add',
+      prompt: request.prompt, examples: ['assert add(2, 3) == 6'],
+      hiddenTests: [`assert add(1, 1) == 2, "${marker}"`],
+    };
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ce-firewall-'));
+    t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+    const source = new GeneratorAnswerSource(model, { sandbox: spy, maxTokens: 100, maxRounds: 1, bestOfN: { samples: 2 } });
+    const ran: RunRequest[] = [];
+    const runner = { run: (req: RunRequest) => (ran.push(req), sandbox.run(req)) };
+    const { written } = await runBench({ tasks: [task], conditions: ['best-of-n', 'best-of-n+repair'], source, runner, out: path.join(dir, 'r.jsonl') });
+    await source.dispose();
+    t.equal(written.length, 2);
+    t.ok(seen.length > 0, 'the strategies ran code');
+    t.notOk(seen.some((r) => JSON.stringify(r).includes(marker)), 'no strategy input holds hidden test text');
+    t.ok(ran.some((r) => JSON.stringify(r).includes(marker)), 'the hidden tests did run, in the benchmark’s runner');
+    for (const r of written) t.ok(r.oracle && r.oracle.candidates >= 1, `${r.condition}: oracle counted over the candidates`);
+  });
+});
