@@ -18,8 +18,13 @@ export const DEMO = {
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['model']);
-  const model = await loadWithProgress(stringFlag(args, 'model'));
   const experts = defaultExperts();
+  const preparing = experts.prepare(); // the sandbox boots while the model loads
+  const model = await loadWithProgress(stringFlag(args, 'model')).catch(async (e) => {
+    await experts.dispose();
+    throw e;
+  });
+  await preparing;
   try {
     process.stdout.write(dim(`model: ${model.info.name} (${model.info.architecture}, ${model.info.quantization})\n`));
     process.stdout.write(dim(`user: ${DEMO.prompt}\n`) + dim('assistant:\n'));

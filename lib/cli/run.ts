@@ -23,8 +23,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   const json = args.flags.get('json') === true;
   const expert = args.flags.get('expert') !== false;
   const tests = argv.flatMap((a, i) => (a === '--test' && argv[i + 1] ? [argv[i + 1]] : []));
-  const model = await loadWithProgress(stringFlag(args, 'model'), json);
+  // The sandbox host and its interpreters boot in their own process while the model loads.
   const experts = expert ? defaultExperts() : undefined;
+  const preparing = experts?.prepare();
+  const model = await loadWithProgress(stringFlag(args, 'model'), json).catch(async (e) => {
+    await experts?.dispose();
+    throw e;
+  });
+  await preparing;
   try {
     const temperature = Number(stringFlag(args, 'temperature') ?? 0);
     const probe = stringFlag(args, 'probe');

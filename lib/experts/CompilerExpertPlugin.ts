@@ -114,6 +114,15 @@ export class CompilerExpertPlugin implements VirtualExpertPlugin {
     return verdict({ ok: formatted.status === 'ok', ...formatted });
   }
 
+  /**
+   * Starts the sandbox (host process and its warm interpreters) now instead of at the first
+   * block, e.g. while the model loads, so the first verdict does not wait for a boot.
+   * Resolves when it is ready; a failed start is reported by the first run instead.
+   */
+  async prepare(): Promise<void> {
+    await this.getSandbox().catch(() => undefined);
+  }
+
   /** Disposes the sandbox if the expert created it; idempotent. */
   async dispose(): Promise<void> {
     const pending = this.sandbox;

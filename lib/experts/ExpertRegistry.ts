@@ -75,6 +75,11 @@ export class ExpertRegistry {
     return runExpert(plugin, context, signal);
   }
 
+  /** Starts every expert that has a `prepare` (sandboxes boot while, say, the model loads). */
+  async prepare(): Promise<void> {
+    await Promise.allSettled(this.plugins.map((p) => p.prepare?.()));
+  }
+
   /** Disposes every expert that has a `dispose`; errors are collected and rethrown together. */
   async dispose(): Promise<void> {
     const results = await Promise.allSettled(this.plugins.map((p) => p.dispose?.()));

@@ -97,6 +97,8 @@ export interface VirtualExpertPlugin {
    * injected). May throw: the registry turns a throw into an `expert_error` verdict.
    */
   execute(context: ExpertContext, signal?: AbortSignal): Promise<ExpertVerdict | undefined>;
+  /** Starts what the expert needs (a sandbox) ahead of its first use. Optional; called by `registry.prepare()`. */
+  prepare?(): Promise<void>;
   /** Releases what the expert holds (a sandbox). Optional; called by `registry.dispose()`. */
   dispose?(): Promise<void>;
 }

@@ -28,3 +28,21 @@ t.test('a line without a required field is an error that names the line', async 
   await fs.writeFile(file, '{"task_id": "x", "prompt": "def f(): pass", "entry_point": "f"}\n');
   await t.rejects(loadHumanEval(file), /bad\.jsonl:1: missing test/);
 });
+
+t.test('JavaScript and TypeScript problems in the same shape run through the JS sandbox', async (t) => {
+  const { Sandbox } = await import('../../lib/sandbox');
+  const { checkCode } = await import('../../lib/bench');
+  const tasks = await loadHumanEval(path.join(__dirname, 'data/humaneval-js-sample.jsonl'));
+  t.same(tasks.map((x) => [x.id, x.language]), [['JsSample/0', 'javascript'], ['TsSample/0', 'typescript']]);
+  const [js, ts] = tasks;
+  t.match(js.prompt, /Complete this JavaScript function[\s\S]*```javascript\n\/\* Add two numbers/);
+  t.match(ts.prompt, /```typescript\n/);
+  t.notMatch(js.hiddenTests[0], /require/, 'the module import is dropped: the sandbox provides assert');
+  const sandbox = await Sandbox.create();
+  t.teardown(() => sandbox.dispose());
+  for (const task of tasks) {
+    t.match(await checkCode(sandbox, task, task.solution), { passed: true, syntaxValid: true }, `${task.id}: the reference solution passes`);
+    const wrong = task.solution!.replace('x + y', 'x - y').replace('=== 0', '=== 1');
+    t.match(await checkCode(sandbox, task, wrong), { passed: false }, `${task.id}: a wrong solution fails`);
+  }
+});
