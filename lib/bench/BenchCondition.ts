@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../errors';
 
 /** A condition's name as written on the command line and in records. */
-export type BenchCondition = 'model-only' | 'expert' | 'expert+tests' | 'expert+examples' | 'best-of-n' | 'best-of-n+repair';
+export type BenchCondition = 'model-only' | 'expert' | 'expert+tests' | 'expert+examples' | 'rewind-repair' | 'best-of-n' | 'best-of-n+repair';
 
 /** What each condition means, for help texts and the report. */
 export const BENCH_CONDITIONS: Readonly<Record<BenchCondition, string>> = Object.freeze({
@@ -14,6 +14,7 @@ export const BENCH_CONDITIONS: Readonly<Record<BenchCondition, string>> = Object
   expert: 'compiler expert, execution only (no tests)',
   'expert+tests': 'compiler expert with generated tests (and asserts found in the prompt)',
   'expert+examples': "compiler expert running the task's visible examples as tests (strategy repair)",
+  'rewind-repair': 'visible examples as tests; a failing block is rewound out of the cache and rewritten after a short hint (strategy rewind-repair)',
   'best-of-n': 'greedy answer; when it fails a visible example, sampled candidates (forked, batched) judged on the visible examples and generated checks, the best kept',
   'best-of-n+repair': 'best-of-n, then the repair loop on the chosen candidate when none passed every visible example',
 });
@@ -26,6 +27,9 @@ export const DEFAULT_CONDITIONS: readonly BenchCondition[] = ['model-only', 'exp
 
 /** Conditions that search over several candidates (their records carry `oracle`). */
 export const SEARCH_CONDITIONS: readonly BenchCondition[] = ['best-of-n', 'best-of-n+repair'];
+
+/** Conditions whose experts run the task's visible examples as caller tests. */
+export const EXAMPLE_CONDITIONS: readonly BenchCondition[] = ['expert+examples', 'rewind-repair', ...SEARCH_CONDITIONS];
 
 /** Parses `a,b,c` into conditions; throws on an unknown name. */
 export function parseConditions(list: string | undefined): BenchCondition[] {

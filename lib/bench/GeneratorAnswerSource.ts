@@ -10,7 +10,7 @@ import type { Router } from '../routing/Router';
 import type { Model } from '../runtime/Model';
 import type { Sandbox } from '../sandbox/Sandbox';
 import type { AnswerSource, BenchAnswer } from './AnswerSource';
-import { SEARCH_CONDITIONS, type BenchCondition } from './BenchCondition';
+import { EXAMPLE_CONDITIONS, SEARCH_CONDITIONS, type BenchCondition } from './BenchCondition';
 import type { BenchTask } from './types';
 
 /** Options of {@link GeneratorAnswerSource}. */
@@ -48,7 +48,7 @@ export class GeneratorAnswerSource implements AnswerSource {
       // pass@1 is defined on the greedy answer (best-of-n samples its extra candidates itself).
       sampling: { temperature: 0, seed: 0 },
       signal,
-      strategy: SEARCH_CONDITIONS.includes(condition) ? (condition as Strategy) : 'repair',
+      strategy: SEARCH_CONDITIONS.includes(condition) || condition === 'rewind-repair' ? (condition as Strategy) : 'repair',
       bestOfN: this.options.bestOfN,
     });
     const turns = [''];
@@ -57,7 +57,7 @@ export class GeneratorAnswerSource implements AnswerSource {
       prompt: task.prompt,
       language: task.language,
       // The task's examples are visible (shown in its prompt): they are what search selects on.
-      tests: condition === 'expert+examples' || SEARCH_CONDITIONS.includes(condition) ? task.examples : undefined,
+      tests: EXAMPLE_CONDITIONS.includes(condition) ? task.examples : undefined,
     });
     let candidates: string[] | undefined;
     for await (const e of events) {

@@ -19,7 +19,7 @@ import { progressBar } from './progress';
 
 export const BENCH_USAGE = `usage: compiler-expert bench [--model NAME|PATH] [--suite FILE|DIR] [--humaneval FILE.jsonl|openai]
                        [--conditions model-only,expert,expert+tests,expert+examples,best-of-n,best-of-n+repair]
-                       [--strategy model-only,repair,best-of-n,best-of-n+repair] [--samples N]
+                       [--strategy model-only,repair,rewind-repair,best-of-n,best-of-n+repair] [--samples N]
                        [--limit N] [--shard i/n] [--out results.jsonl]
                        [--max-tokens N] [--max-rounds N] [--router heuristic|probe] [--probe default|FILE]
        compiler-expert bench report results*.jsonl [--out report.md] [--title TEXT] [--note TEXT]`;

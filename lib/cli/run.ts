@@ -1,7 +1,7 @@
 import { defaultExperts } from '../generate/defaultExperts';
 import { defaultRoutingProbe } from '../probe/defaultRoutingProbe';
 import { RoutingProbe } from '../probe/RoutingProbe';
-import { Generator } from '../generate/Generator';
+import { Generator, type Strategy } from '../generate/Generator';
 import type { CodeLanguage } from '../detect/inferLanguage';
 import { intFlag, parseArgs, stringFlag } from './args';
 import { loadWithProgress } from './loadWithProgress';
@@ -10,11 +10,12 @@ import { renderEvents } from './renderEvents';
 export const RUN_USAGE = `usage: compiler-expert run "prompt" [--model NAME|PATH] [--max-tokens N] [--max-rounds N]
                           [--no-expert] [--json] [--system TEXT] [--lang python|javascript|typescript]
                           [--test "assert f(1) == 2" ...] [--temperature T] [--seed N]
-                          [--probe default|FILE]   (learned router instead of the heuristic one)`;
+                          [--probe default|FILE]   (learned router instead of the heuristic one)
+                          [--strategy repair|rewind-repair|best-of-n|best-of-n+repair] [--samples N]`;
 
 /** `run "prompt"`: streams the answer with the expert's verdicts. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['model', 'max-tokens', 'max-rounds', 'system', 'lang', 'test', 'temperature', 'seed', 'prefix', 'probe']);
+  const args = parseArgs(argv, ['model', 'max-tokens', 'max-rounds', 'system', 'lang', 'test', 'temperature', 'seed', 'prefix', 'probe', 'strategy', 'samples']);
   const prompt = args.positional.join(' ').trim();
   if (!prompt) {
     process.stderr.write(`${RUN_USAGE}\n`);
@@ -41,6 +42,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       maxTokens: intFlag(args, 'max-tokens', 512),
       maxRounds: intFlag(args, 'max-rounds', 3),
       sampling: { temperature, seed: args.flags.has('seed') ? intFlag(args, 'seed', 0, 0) : undefined },
+      strategy: stringFlag(args, 'strategy') as Strategy | undefined,
+      bestOfN: args.flags.has('samples') ? { samples: intFlag(args, 'samples', 4, 0) } : undefined,
     });
     await renderEvents(generator.run({
       prompt,

@@ -24,15 +24,18 @@ export const DEFAULT_MAX_ROUNDS = 3;
 
 /**
  * How the experts take part:
- * - `repair`: the seed's loop; each block's verdict is injected and the model carries on.
+ * - `repair`: the seed's loop; each failing block's verdict is injected and the model carries on.
+ * - `rewind-repair`: on a failing block the cache is rewound to before the block and a short
+ *   hint built from the verdict is injected instead, so the model writes the block again
+ *   without its failed attempt in context (the context stays short; it cannot copy it).
  * - `best-of-n`: the greedy answer, and when it fails a visible check, `bestOfN.samples`
  *   sampled candidates forked from the same prefix and decoded in one batch; each is run
  *   against the visible checks and the best is the answer (see bestOfN.ts).
  * - `best-of-n+repair`: best-of-n, then the repair loop on the chosen candidate when none
  *   passed every visible check.
  */
-export type Strategy = 'repair' | 'best-of-n' | 'best-of-n+repair';
-export const STRATEGIES: readonly Strategy[] = ['repair', 'best-of-n', 'best-of-n+repair'];
+export type Strategy = 'repair' | 'rewind-repair' | 'best-of-n' | 'best-of-n+repair';
+export const STRATEGIES: readonly Strategy[] = ['repair', 'rewind-repair', 'best-of-n', 'best-of-n+repair'];
 export const DEFAULT_STRATEGY: Strategy = 'repair';
 
 export interface GenerateRequest {
@@ -69,6 +72,13 @@ export interface GeneratorOptions {
   strategy?: Strategy;
   /** Candidates and their sampling for the best-of-n strategies. */
   bestOfN?: BestOfNOptions;
+  /**
+   * Inject passing verdicts too. Defaults to false: a block that passes is reported (an
+   * `expert_result` event) and the model goes on with its own turn undisturbed; only failures
+   * are injected. Small models read a tool turn they did not ask for as a new request and
+   * wander off ("I'm sorry, but…", a re-printed block) after a pass.
+   */
+  injectPasses?: boolean;
 }
 
 export class Generator {
@@ -81,8 +91,8 @@ export class Generator {
     const strategy = o.strategy ?? DEFAULT_STRATEGY;
     if (!STRATEGIES.includes(strategy)) throw new InvalidArgumentError(`unknown strategy '${strategy}' (known: ${STRATEGIES.join(', ')})`);
     const experts = o.expert === false ? undefined : o.experts;
-    if (strategy !== 'repair' && experts) return yield* this.search(request, o, experts, strategy);
-    return yield* this.repair(request, o);
+    if ((strategy === 'best-of-n' || strategy === 'best-of-n+repair') && experts) return yield* this.search(request, o, experts, strategy);
+    return yield* this.repair(request, o, strategy === 'rewind-repair');
   }
 
   /** The prompt as tokens: chat template, then the assistant prefix. */
@@ -165,7 +175,7 @@ export class Generator {
   }
 
   /** The seed's loop: each judged block's verdict is injected and the model carries on. */
-  private async *repair(request: GenerateRequest, o: GeneratorOptions): AsyncGenerator<GenerationEvent, GenerationResult> {
+  private async *repair(request: GenerateRequest, o: GeneratorOptions, rewindFailures = false): AsyncGenerator<GenerationEvent, GenerationResult> {
     const experts = o.expert === false ? undefined : o.experts;
     const router = o.router ?? new HeuristicRouter();
     const maxTokens = o.maxTokens ?? DEFAULT_ANSWER_MAX_TOKENS;
@@ -206,6 +216,11 @@ export class Generator {
       const judged = new Map<string, boolean>(); // code → passed
       let decodeMsAtLastBlock = 0;
       let turnEnded = false; // the model ended its turn right after the block being judged
+      // Where each token of the current turn ends in the detector's text (which starts with
+      // `base` characters not generated in this turn), so a rewind can find a block's first token.
+      let marks: number[] = [];
+      let base = prefix.length;
+      let fed = prefix.length;
 
       loop: for (;;) {
         // Judge every block that closed since the last token.
@@ -244,7 +259,30 @@ export class Generator {
             break loop;
           }
           turnEnded = false;
-          const framed = frameVerdict(model.chatTemplate, verdict.text);
+          const writeMsSoFar = timings.decodeMs - decodeMsAtLastBlock;
+          if (verdict.ok && !(o.injectPasses ?? false)) {
+            // Passed mid-turn: reported, not injected; the model finishes its own turn.
+            judged.set(block.code.trim(), true);
+            decodeMsAtLastBlock = timings.decodeMs;
+            blocks.push({ index, language: block.language, code: block.code, status: verdict.status, ok: true, round: rounds, expert: verdict.expert, writeMs: writeMsSoFar, expertMs, injectMs: 0, injectedTokens: 0 });
+            if (o.stopOnPass) {
+              finish = 'passed';
+              break loop;
+            }
+            continue;
+          }
+          let message = verdict.text;
+          const first = marks.findIndex((end) => end > block.start);
+          if (rewindFailures && !verdict.ok && block.start >= base && first >= 0) {
+            // rewind-repair: drop the block (from the token where its fence starts) and ask again.
+            const kept = first === 0 ? base : marks[first - 1];
+            const dropped = fed - kept;
+            await session.rewind(marks.length - first);
+            transcript = transcript.slice(0, transcript.length - dropped);
+            answer = answer.slice(0, answer.length - dropped);
+            message = `The code you were about to write failed:\n${verdict.text}\nWrite it again, corrected.`;
+          }
+          const framed = frameVerdict(model.chatTemplate, message);
           const ids = await tokenizer.encode(framed, { addBos: false });
           const lengthBefore = session.length;
           if (lengthBefore + ids.length + 16 > session.contextLength) {
@@ -281,6 +319,8 @@ export class Generator {
           // The model answers in a new turn: its text is watched from a clean state.
           pending.length = 0;
           detector = new CodeBlockDetector();
+          marks = [];
+          base = fed = 0;
         }
         if (generated >= maxTokens) {
           finish = 'max_tokens';
@@ -318,6 +358,8 @@ export class Generator {
         transcript += text;
         answer += text;
         yield { type: 'token', token: step.token, text };
+        fed += text.length;
+        marks.push(fed);
         collect(detector.push(text));
       }
       collect(detector.end());

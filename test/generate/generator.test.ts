@@ -21,7 +21,7 @@ t.test('generator with the compiler expert', async (t) => {
   });
 
   t.test('a block is detected, executed, injected into the KV cache, and generation continues', async (t) => {
-    const gen = new Generator(model, { experts, maxTokens: 24 });
+    const gen = new Generator(model, { experts, maxTokens: 24, injectPasses: true });
     const events = await collect(gen.run({
       prompt: 'Write a Python function add(a, b) that returns the sum.',
       assistantPrefix: '```python\ndef add(a, b):\n    return a + b\n\nprint(add(2, 3))\n```\n',
@@ -55,6 +55,44 @@ t.test('generator with the compiler expert', async (t) => {
     t.match(first?.type === 'expert_result' ? first.verdict.text : '', /✗ assert sort\(\[3, 1, 2\]\) == \[1, 2, 3\] FAILED \(got None\)/);
     t.match(first?.type === 'expert_result' ? first.verdict.text : '', /⚠ sort\(\) returned None/);
     t.ok(events.some((e) => e.type === 'round' && e.round === 1), 'a correction round started');
+  });
+
+  t.test('a passing block mid-turn is reported, not injected (injectPasses defaults to false)', async (t) => {
+    const gen = new Generator(model, { experts, maxTokens: 24 });
+    const events = await collect(gen.run({
+      prompt: 'Write a Python function add(a, b) that returns the sum.',
+      assistantPrefix: '```python\ndef add(a, b):\n    return a + b\n\nprint(add(2, 3))\n```\n',
+    }));
+    const verdict = events.find((e) => e.type === 'expert_result');
+    t.ok(verdict?.type === 'expert_result' && verdict.verdict.ok, 'the block passed');
+    t.notOk(events.some((e) => e.type === 'injected'), 'nothing injected');
+    const done = events.at(-1);
+    if (done?.type !== 'done') return t.fail('no done event');
+    t.equal(done.result.injectedTokens, 0);
+    t.equal(done.result.blocks[0]?.ok, true, 'the block is in the summary');
+    t.ok(events.some((e) => e.type === 'token'), 'the model went on with its own turn');
+  });
+
+  t.test('rewind-repair drops the failing block from the cache and asks again', async (t) => {
+    // No sum passes this check: the first generated block fails, is rewound, and a hint is injected.
+    const gen = new Generator(model, { experts, strategy: 'rewind-repair', maxTokens: 120, maxRounds: 1 });
+    const promptText = model.renderChat([{ role: 'user', content: 'Write a Python function add(a, b) that returns the sum.' }]);
+    const promptTokens = (await model.tokenizer.encode(promptText)).length;
+    const events = await collect(gen.run({ prompt: 'Write a Python function add(a, b) that returns the sum.', tests: ['assert add(2, 3) == 6'] }));
+    const failed = events.find((e) => e.type === 'expert_result' && !e.verdict.ok);
+    const injected = events.find((e) => e.type === 'injected');
+    const done = events.at(-1);
+    if (failed?.type !== 'expert_result' || injected?.type !== 'injected' || done?.type !== 'done') return t.fail('expected a failed verdict, an injection and done');
+    t.match(injected.text, /The code you were about to write failed:\n[\s\S]*✗ assert add\(2, 3\) == 6 FAILED/, 'the hint quotes the failing check');
+    const tokensBefore = events.slice(0, events.indexOf(failed)).filter((e) => e.type === 'token');
+    const textBefore = tokensBefore.map((e) => (e.type === 'token' ? e.text : '')).join('');
+    const fenceAt = textBefore.indexOf('```');
+    t.ok(fenceAt >= 0, 'the model opened a fence');
+    t.ok(injected.lengthBefore < promptTokens + tokensBefore.length, 'the cache was rewound before the hint went in');
+    t.ok(injected.lengthBefore >= promptTokens, 'but not into the prompt');
+    const hintAt = done.result.transcript.indexOf(injected.text);
+    t.notMatch(done.result.transcript.slice(0, hintAt), /```python\s*\ndef add/, 'the failed block is gone from the transcript before the hint');
+    t.equal(done.result.blocks[0]?.ok, false);
   });
 
   t.test('with the expert off, output equals plain greedy generation token for token', async (t) => {
