@@ -97,9 +97,15 @@ export function selectCandidate(candidates: readonly CandidateScore[]): number {
   return best;
 }
 
-/** Whether a judged candidate passed every visible check it had (and ran cleanly). */
-export function passesVisible(c: Candidate): boolean {
-  return c.hasCode && c.verdict !== undefined && c.verdict.ok && c.visiblePassed === c.visibleTotal;
+/**
+ * Whether a judged candidate passed every visible check it had and ran cleanly. Generated
+ * checks do not count here: they guess at properties (an order-independent result, inputs of
+ * any shape) that a right answer may break, and a search started on such a failure only costs.
+ * A `warning` (a function returned None where a value was expected) does count against it.
+ */
+export function passesVisible(c: Pick<Candidate, 'hasCode' | 'verdict' | 'visiblePassed' | 'visibleTotal'>): boolean {
+  const status = c.verdict?.status;
+  return c.hasCode && (status === 'ok' || status === 'test_failure') && c.visiblePassed === c.visibleTotal;
 }
 
 function score(verdict: ExpertVerdict | undefined): CandidateScore {

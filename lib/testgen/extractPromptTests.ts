@@ -64,6 +64,9 @@ function scriptAssertPair(statement: string): Pair | undefined {
 }
 
 function translate(value: string, to: CodeLanguage): string {
+  // A tuple shown for Python code (a doctest's `(0, 1)`) stays a tuple: the literal parser
+  // reads it as a list, and `f() == [0, 1]` is False for a function returning (0, 1).
+  if (to === 'python' && /^\(.*\)$/s.test(value.trim())) return value.trim();
   const parsed = parseLiteral(value);
   return parsed === undefined ? value : renderValue(parsed, to);
 }

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import t from 'tap';
 import { CompilerExpertPlugin, ExpertRegistry, Generator, loadModel, Sandbox, type GenerationEvent, type Model } from '../../lib';
 import { GeneratorAnswerSource, runBench, type BenchTask } from '../../lib/bench';
-import { selectCandidate, type CandidateScore } from '../../lib/generate/bestOfN';
+import { passesVisible, selectCandidate, type CandidateScore } from '../../lib/generate/bestOfN';
+import type { ExpertVerdict } from '../../lib/experts/types';
 import type { RunRequest } from '../../lib/sandbox';
 import { defaultModelPath } from '../fixtures/defaultModel';
 
@@ -21,6 +22,16 @@ t.test('selection order: visible checks, then generated checks, then agreement, 
   t.equal(selectCandidate([cand(0, 0, '', false), cand(0, 0, 'y')]), 1, 'any judged code beats none');
   t.equal(selectCandidate([cand(0, 0, '', false)]), 0, 'a single candidate is chosen');
   t.throws(() => selectCandidate([]), RangeError);
+});
+
+t.test('a candidate passes when every visible check does; generated checks do not decide', async (t) => {
+  const v = (status: ExpertVerdict['status']) => ({ status }) as ExpertVerdict;
+  t.ok(passesVisible({ hasCode: true, verdict: v('ok'), visiblePassed: 2, visibleTotal: 2 }));
+  t.ok(passesVisible({ hasCode: true, verdict: v('test_failure'), visiblePassed: 2, visibleTotal: 2 }), 'only a generated check failed');
+  t.notOk(passesVisible({ hasCode: true, verdict: v('test_failure'), visiblePassed: 1, visibleTotal: 2 }), 'a visible check failed');
+  t.notOk(passesVisible({ hasCode: true, verdict: v('runtime_error'), visiblePassed: 0, visibleTotal: 0 }), 'it crashed');
+  t.notOk(passesVisible({ hasCode: true, verdict: v('warning'), visiblePassed: 1, visibleTotal: 1 }), 'it returned None where a value was expected');
+  t.notOk(passesVisible({ hasCode: false, verdict: undefined, visiblePassed: 0, visibleTotal: 0 }), 'no code');
 });
 
 async function collect(it: AsyncGenerator<GenerationEvent>) {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Sandbox } from '../../lib/sandbox';
 import type { RunResult } from '../../lib/sandbox/types';
-import { analyzePythonAll, CodeAnalysis, generateTests, GeneratedTest } from '../../lib/testgen';
+import { analyzePythonAll, CodeAnalysis, extractPromptTests, generateTests, GeneratedTest } from '../../lib/testgen';
 import { SUBJECTS, Subject } from './functions';
 
 interface Outcome {
@@ -91,4 +91,10 @@ t.test('a syntax error yields the error and no tests', async (t) => {
   t.same(tests, []);
   t.equal(analysis.syntaxError?.type, 'SyntaxError');
   t.equal(analysis.syntaxError?.line, 1);
+});
+
+t.test('a doctest tuple stays a tuple for Python (and becomes an array for JS)', async (t) => {
+  const prompt = 'def sum_product(numbers):\n    """\n    >>> sum_product([])\n    (0, 1)\n    >>> sum_product([1, 2, 3, 4])\n    (10, 24)\n    """\n';
+  t.same(extractPromptTests(prompt, 'python').map((x) => x.code), ['assert sum_product([]) == (0, 1)', 'assert sum_product([1, 2, 3, 4]) == (10, 24)']);
+  t.same(extractPromptTests(prompt, 'javascript').map((x) => x.code), ['assert.deepEqual(sum_product([]), [0, 1])', 'assert.deepEqual(sum_product([1, 2, 3, 4]), [10, 24])']);
 });
