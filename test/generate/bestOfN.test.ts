@@ -5,12 +5,13 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { CompilerExpertPlugin, ExpertRegistry, Generator, loadModel, Sandbox, type GenerationEvent, type Model } from '../../lib';
+import { Generator, type Sandbox } from '../../lib';
 import { GeneratorAnswerSource, runBench, type BenchTask } from '../../lib/bench';
 import { passesVisible, selectCandidate, type CandidateScore } from '../../lib/generate/bestOfN';
 import type { ExpertVerdict } from '../../lib/experts/types';
 import type { RunRequest } from '../../lib/sandbox';
-import { defaultModelPath } from '../fixtures/defaultModel';
+import { collectEvents } from '../fixtures/collectEvents';
+import { loadExpertModel } from '../fixtures/expertModel';
 
 const cand = (visiblePassed: number, generatedPassed = 0, signature = 'x', hasCode = true): CandidateScore => ({ hasCode, visiblePassed, visibleTotal: 3, generatedPassed, signature });
 
@@ -34,21 +35,10 @@ t.test('a candidate passes when every visible check does; generated checks do no
   t.notOk(passesVisible({ hasCode: false, verdict: undefined, visiblePassed: 0, visibleTotal: 0 }), 'no code');
 });
 
-async function collect(it: AsyncGenerator<GenerationEvent>) {
-  const events: GenerationEvent[] = [];
-  for await (const e of it) events.push(e);
-  return events;
-}
+const collect = collectEvents;
 
 t.test('default model', async (t) => {
-  const model: Model = await loadModel(await defaultModelPath());
-  const sandbox = await Sandbox.create();
-  const experts = new ExpertRegistry().register(new CompilerExpertPlugin({ sandbox }));
-  t.teardown(async () => {
-    await experts.dispose();
-    await sandbox.dispose();
-    model.dispose();
-  });
+  const { model, sandbox, experts } = await loadExpertModel(t);
   // Sessions the model still tracks (forks included): none may outlive a generation.
   const liveSessions = () => (model as unknown as { sessions: Set<unknown> }).sessions.size;
   const request = { prompt: 'Write a Python function add(a, b) that returns the sum of a and b.' };

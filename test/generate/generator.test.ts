@@ -1,24 +1,14 @@
 // The generator on the default model with the real compiler expert and sandbox.
 import t from 'tap';
 import { collectGarbage } from '../fixtures/gc';
-import { AbortError, CompilerExpertPlugin, ExpertRegistry, Generator, InvalidArgumentError, loadModel, Sandbox, type GenerationEvent, type Model } from '../../lib';
-import { defaultModelPath } from '../fixtures/defaultModel';
+import { AbortError, CompilerExpertPlugin, ExpertRegistry, Generator, InvalidArgumentError } from '../../lib';
+import { collectEvents } from '../fixtures/collectEvents';
+import { loadExpertModel } from '../fixtures/expertModel';
 
-async function collect(it: AsyncGenerator<GenerationEvent>) {
-  const events: GenerationEvent[] = [];
-  for await (const e of it) events.push(e);
-  return events;
-}
+const collect = collectEvents;
 
 t.test('generator with the compiler expert', async (t) => {
-  const model: Model = await loadModel(await defaultModelPath());
-  const sandbox = await Sandbox.create();
-  const experts = new ExpertRegistry().register(new CompilerExpertPlugin({ sandbox }));
-  t.teardown(async () => {
-    await experts.dispose();
-    await sandbox.dispose();
-    model.dispose();
-  });
+  const { model, sandbox, experts } = await loadExpertModel(t);
 
   t.test('a block is detected, executed, injected into the KV cache, and generation continues', async (t) => {
     const gen = new Generator(model, { experts, maxTokens: 24, injectPasses: true });

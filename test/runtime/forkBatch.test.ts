@@ -4,7 +4,7 @@
 import t from 'tap';
 import { ContextOverflowError, DisposedError, InvalidArgumentError, loadModel, type Model, type Session } from '../../lib';
 import { defaultModelPath } from '../fixtures/defaultModel';
-import { collectGarbage } from '../fixtures/gc';
+import { rssTrend } from '../fixtures/rssTrend';
 import { rng } from '../fixtures/random';
 import { referenceForward } from '../fixtures/referenceForward';
 import { makeTinyModel, TINY_LLAMA, TINY_QWEN2, type TinyConfig } from '../fixtures/tinyModel';
@@ -233,18 +233,7 @@ t.test('200 fork / batched step / dispose cycles leave RSS flat', async (t) => {
     for (const f of forks) f.dispose();
   };
   for (let i = 0; i < 100; i++) await cycle(); // warm the allocators
-  const points: [number, number][] = [];
-  const sample = (done: number) => {
-    collectGarbage();
-    points.push([done, process.memoryUsage().rss / 2 ** 20]);
-  };
-  sample(0);
-  for (let w = 1; w <= 4; w++) {
-    for (let i = 0; i < 50; i++) await cycle();
-    sample(50 * w);
-  }
-  const mx = points.reduce((a, [x]) => a + x, 0) / points.length, my = points.reduce((a, [, y]) => a + y, 0) / points.length;
-  const slope = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  const { points, slopeMiBPerRun: slope } = await rssTrend(4, 50, cycle);
   t.comment(`RSS (MiB) after 0..200 cycles: ${points.map(([, y]) => y.toFixed(1)).join(', ')}; trend ${(slope * 200).toFixed(1)} MiB per 200`);
   // Each cycle copies three caches (~270 KiB each at capacity 256): a leak of them would
   // add ~160 MiB over 200 cycles.

@@ -1,7 +1,7 @@
 // The native runtime against an independent float64 TypeScript forward pass, on
 // tiny random-weight GGUF models of both architectures (every GGML type we load).
 import t from 'tap';
-import { collectGarbage } from '../fixtures/gc';
+import { rssTrend } from '../fixtures/rssTrend';
 import { ContextOverflowError, DisposedError, InvalidArgumentError, loadModel, native, type Model } from '../../lib';
 import { referenceForward } from '../fixtures/referenceForward';
 import type { GgmlTypeName } from '../fixtures/ggmlBlocks';
@@ -225,21 +225,11 @@ t.test('1000 short generations leave RSS flat', async (t) => {
     s.dispose();
   };
   for (let i = 0; i < 300; i++) await once(i); // warm the allocators' caches
-  // RSS after each of 5 windows of 200 generations (after a full GC). The allocators
-  // hand memory back in steps, so single readings jump by a few MiB either way; a
-  // leak shows as a steady slope, which a least-squares fit picks out.
-  const points: [number, number][] = [];
-  const sample = (done: number) => {
-    collectGarbage();
-    points.push([done, process.memoryUsage().rss / 2 ** 20]);
-  };
-  sample(0);
-  for (let w = 1; w <= 5; w++) {
-    for (let i = 0; i < 200; i++) await once(i);
-    sample(200 * w);
-  }
-  const mx = points.reduce((a, [x]) => a + x, 0) / points.length, my = points.reduce((a, [, y]) => a + y, 0) / points.length;
-  const slope = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  // RSS after each of 5 windows of 200 generations, as a fitted trend (see rssTrend).
+  const { points, slopeMiBPerRun: slope } = await rssTrend(5, 200, (() => {
+    let i = 0;
+    return () => once(i++ % 200);
+  })());
   t.comment(`RSS (MiB) after 0..1000 generations: ${points.map(([, y]) => y.toFixed(1)).join(', ')}; trend ${(slope * 1000).toFixed(1)} MiB per 1000`);
   t.ok(slope * 1000 < 4, 'RSS trend below 4 MiB per 1000 generations');
   model.dispose();
