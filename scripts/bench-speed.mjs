@@ -6,6 +6,7 @@
 //
 //   npm run bench:speed -- [--model PATH|NAME] [--out FILE] [--prefill N] [--decode N] [--threads N]
 //                          [--repeat N] [--stock-full] [--batch 1,2,4,8]
+//   npm run bench:speed -- --replot FILE.json   (redraws the charts of an earlier run)
 //
 // --batch adds aggregate decode tokens/s of N sequences decoded together (ours: forks of
 // one prefix, one batched step each; llama.cpp: N sequences of one context evaluating at
@@ -214,7 +215,7 @@ function svg(rows, file) {
 
 // Aggregate decode tokens/s against the number of sequences, ours and llama.cpp side by side.
 function batchSvg(batched, file) {
-  const w = 560, h = 300, left = 60, bottom = 250, top = 40;
+  const w = 560, h = 300, left = 60, bottom = 250, top = 80; // legend above the tallest bar
   const ns = batched.ours.map((b) => b.n);
   const max = Math.max(...batched.ours.map((b) => b.decodeTps), ...batched.llamaCpp.map((b) => b.decodeTps));
   const group = (w - left - 20) / ns.length, barW = group / 3;
@@ -236,6 +237,15 @@ function batchSvg(batched, file) {
 }
 
 async function main() {
+  // --replot FILE.json: redraw the charts of an earlier run from its JSON.
+  const replot = flag('replot');
+  if (replot) {
+    const { readFileSync } = await import('node:fs');
+    const r = JSON.parse(readFileSync(replot, 'utf8'));
+    svg([...r.engines, { engine: 'bandwidth bound', decodeTps: r.boundTps }], replot.replace(/\.json$/, '') + '.svg');
+    if (r.batched) batchSvg(r.batched, replot.replace(/\.json$/, '') + '.batch.svg');
+    return;
+  }
   const { resolveModelPath } = require('../dist/index.js');
   const path = await resolveModelPath(flag('model', 'default'));
   const engine = flag('engine');
