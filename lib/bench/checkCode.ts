@@ -1,3 +1,4 @@
+import type { RunResult } from '../sandbox/types';
 import type { CodeRunner } from '../testgen/analyzePython';
 import type { BenchTask, CodeCheck } from './types';
 
@@ -14,12 +15,24 @@ export async function checkCode(runner: CodeRunner, task: BenchTask, code: strin
   if (code === undefined || code.trim() === '') return { ...NO_CODE, testsTotal: task.hiddenTests.length };
   const run = await runner.run({ language: task.language, code, tests: task.hiddenTests, entry: task.entryPoint });
   const testsPassed = run.tests.filter((t) => t.passed).length;
+  // Every test must have been reported: a crash before the tests reports none.
+  const passed = run.status === 'ok' && run.tests.length === task.hiddenTests.length && testsPassed === task.hiddenTests.length;
   return {
     syntaxValid: run.status !== 'syntax_error',
-    // Every test must have been reported: a crash before the tests reports none.
-    passed: run.status === 'ok' && run.tests.length === task.hiddenTests.length && testsPassed === task.hiddenTests.length,
+    passed,
     status: run.status,
     testsPassed,
     testsTotal: task.hiddenTests.length,
+    ...(!passed && { failure: failureOf(run) }),
   };
+}
+
+/** See {@link CodeCheck.failure}. */
+function failureOf(run: RunResult): string {
+  if (run.status === 'timeout') return 'timeout';
+  if (run.error?.type) return run.error.type;
+  const failed = run.tests.find((t) => !t.passed);
+  if (failed?.error?.type && failed.error.type !== 'AssertionError') return failed.error.type;
+  if (run.status === 'test_failure') return 'wrong output';
+  return run.status;
 }

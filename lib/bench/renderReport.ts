@@ -82,6 +82,22 @@ export function renderReport(records: readonly BenchRecord[], options: ReportOpt
   breakdown('Semantically correct (pass@1) per kind', TASK_KINDS, (r) => r.kind);
   breakdown('Semantically correct (pass@1) per language', ['python', 'javascript', 'typescript'], (r) => r.language);
 
+  // Which failures feedback repairs: by how the first block failed the hidden tests.
+  const firstFailures = records.filter((r) => r.first && !r.first.passed && r.first.failure);
+  if (firstFailures.length) {
+    const types = [...new Set(firstFailures.map((r) => r.first!.failure!))].sort();
+    out.push('## Repair rate by how the first block failed', '', 'Final block passes the hidden tests, among answers whose first block failed them this way.', '');
+    out.push(`| Approach | ${types.join(' | ')} |`, `|---|${types.map(() => '---|').join('')}`);
+    for (const s of summaries) {
+      const group = firstFailures.filter((r) => approachOf(r) === s.label);
+      out.push(`| ${s.label} | ${types.map((ty) => {
+        const g = group.filter((r) => r.first!.failure === ty);
+        return g.length ? `${g.filter((r) => r.final.passed).length}/${g.length}` : '–';
+      }).join(' | ')} |`);
+    }
+    out.push('');
+  }
+
   // Which rule an incoherent answer broke tells a loop from an echo from a budget cut.
   const rules = ['stopped', 'noLoop', 'noEcho', 'finalCode'] as const;
   out.push('## Coherence: answers failing each rule', '', '| Approach | not stopped | loop | echo | no final code |', '|---|---|---|---|---|');

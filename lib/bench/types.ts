@@ -41,6 +41,12 @@ export interface CodeCheck {
   status: string;
   testsPassed: number;
   testsTotal: number;
+  /**
+   * What went wrong, for the repair-rate breakdown: the error class of a syntax or runtime
+   * error (`SyntaxError`, `NameError`, `TypeError`, …), `wrong output` when a hidden test's
+   * comparison failed, `timeout`, or the status otherwise. Absent when it passed.
+   */
+  failure?: string;
 }
 
 /** The rules {@link BenchRecord.coherent} is the conjunction of (see lib/bench/README.md). */

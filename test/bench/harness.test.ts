@@ -56,6 +56,11 @@ t.test('scripted answers give exactly the known metrics', async (t) => {
   // The usage example after the function is not taken for the answer's code.
   t.match(r.get('c|expert'), { blocks: 2, final: { passed: true }, coherent: true, finish: 'passed' });
   t.equal(r.get('a|expert')!.generatedTokens, SCRIPTS['a|expert'].turns.join('').length);
+  // How a failing block failed, for the repair-rate table; nothing for a pass.
+  t.equal(r.get('a|model-only')!.final.failure, undefined);
+  t.equal(r.get('b|model-only')!.final.failure, 'SyntaxError');
+  t.equal(r.get('b|expert')!.final.failure, 'wrong output');
+  t.equal(r.get('a|expert')!.first?.failure, 'wrong output');
 
   const [modelOnly, expert] = summarizeByApproach(written);
   t.match(modelOnly, { label: 'model-only', tasks: 3, syntaxValid: { k: 1, n: 3 }, correct: { k: 1, n: 3 }, selfCorrected: { k: 0, n: 1 }, brokenByFeedback: { k: 0, n: 1 }, coherent: { k: 2, n: 3 }, meanExpertCalls: 0 });
