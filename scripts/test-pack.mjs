@@ -26,8 +26,10 @@ sh('npm', ['pack', '--pack-destination', out], root);
 const tgz = readdirSync(out).find((f) => f.endsWith('.tgz'));
 function installAndGenerate(app, tarball, allowScripts) {
   sh('mkdir', ['-p', app], out);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-  sh('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', ...(allowScripts ? ['--allow-scripts=compiler-expert'] : []), tarball], app);
+  // npm 11 runs a dependency's install script only when the project allows it by name.
+  const manifest = { name: 'consumer', version: '1.0.0', private: true, ...(allowScripts && { allowScripts: { 'compiler-expert': true } }) };
+  writeFileSync(join(app, 'package.json'), JSON.stringify(manifest));
+  sh('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', tarball], app);
   const json = sh('npx', ['compiler-expert', 'run', 'Say hello.', '--max-tokens', '12', '--no-expert', '--json'], app, { COMPILER_EXPERT_MODELS: join(out, 'models') });
   const result = JSON.parse(json.trim().split('\n').at(-1));
   if (!(result.generatedTokens > 0)) throw new Error('no tokens generated');
