@@ -10,7 +10,10 @@ import type { CodeRunner } from '../testgen/analyzePython';
 import { DEFAULT_MAX_TESTS, generateTests } from '../testgen/generateTests';
 import { findCodeBlock } from './findCodeBlock';
 import { DEFAULT_MAX_VERDICT_CHARS, formatSyntaxError, formatVerdict } from './formatVerdict';
-import type { CodeBlockInput, ExpertContext, ExpertVerdict, JudgedBlock, VirtualExpertPlugin } from './types';
+import { extractPromptTests } from '../testgen/extractPromptTests';
+import { probeCalls } from '../testgen/probeCalls';
+import { dialectFor } from '../testgen/testDialect';
+import type { CodeBlockInput, ExpertContext, ExpertVerdict, JudgedBlock, Observations, VirtualExpertPlugin } from './types';
 
 /** A sandbox as the expert uses it: runs requests, and may be disposed. */
 export interface ExpertSandbox extends CodeRunner {
@@ -112,6 +115,38 @@ export class CompilerExpertPlugin implements VirtualExpertPlugin {
       maxChars: this.options.maxChars ?? DEFAULT_MAX_VERDICT_CHARS,
     });
     return verdict({ ok: formatted.status === 'ok', ...formatted });
+  }
+
+  /**
+   * Runs the block on {@link probeCalls} made from the request's examples (the prompt's and
+   * the caller's tests) and reports each call's value. Generated checks are not involved:
+   * the probes must be the same for every candidate of a request.
+   */
+  async observe(context: ExpertContext, signal?: AbortSignal): Promise<Observations | undefined> {
+    const block = context.block ?? findCodeBlock(context.text);
+    if (!block || block.code.trim() === '') return undefined;
+    const language = this.languageOf(block, context);
+    if (!language) return undefined;
+    const source = [context.prompt ?? '', ...(context.tests ?? [])].join('\n');
+    const examples = extractPromptTests(source, language).flatMap((t) => (t.call ? [t.call] : []));
+    const calls = probeCalls(examples, language);
+    if (calls.length === 0) return undefined;
+    signal?.throwIfAborted();
+    const dialect = dialectFor(language);
+    const run = await (await this.getSandbox()).run({
+      language,
+      code: block.code,
+      tests: calls.map((c) => dialect.observe(c)),
+      ...(this.options.limits && { limits: this.options.limits }),
+    });
+    const outcomes = calls.map((_, i) => {
+      const t = run.tests[i];
+      if (!t) return run.status;
+      if (t.passed) return language === 'python' ? 'None' : 'undefined';
+      if (t.got !== undefined) return t.got;
+      return t.error ? `raises ${t.error.type}` : run.status;
+    });
+    return { calls, outcomes };
   }
 
   /**

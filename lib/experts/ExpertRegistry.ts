@@ -3,7 +3,7 @@
  * highest-priority expert whose `canHandle` accepts the context (ties go to the expert
  * registered first).
  */
-import type { ExpertContext, ExpertVerdict, VirtualExpertPlugin } from './types';
+import type { ExpertContext, ExpertVerdict, Observations, VirtualExpertPlugin } from './types';
 
 /**
  * Holds experts and dispatches a context to the right one.
@@ -73,6 +73,22 @@ export class ExpertRegistry {
     const plugin = this.select(context);
     if (!plugin) return undefined;
     return runExpert(plugin, context, signal);
+  }
+
+  /**
+   * The selected expert's observations of the block (see {@link VirtualExpertPlugin.observe}),
+   * or undefined when it has none or fails: observations only rank, so a failure costs nothing.
+   */
+  async observe(context: ExpertContext, signal?: AbortSignal): Promise<Observations | undefined> {
+    signal?.throwIfAborted();
+    const plugin = this.select(context);
+    if (!plugin?.observe) return undefined;
+    try {
+      return await plugin.observe(context, signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return undefined;
+    }
   }
 
   /** Starts every expert that has a `prepare` (sandboxes boot while, say, the model loads). */

@@ -79,6 +79,14 @@ export interface ExpertVerdict {
   durationMs: number;
 }
 
+/** What a block did on each probe call: its value as a repr, `raises <Error>`, or how the run ended. */
+export interface Observations {
+  /** The probe calls, in the block's language; the same for every block of one request and language. */
+  calls: string[];
+  /** One per call. */
+  outcomes: string[];
+}
+
 /**
  * A virtual expert: a symbolic tool the model consults mid-generation. Implement it and
  * add it to an {@link ExpertRegistry} with `registry.register(plugin)`.
@@ -97,6 +105,12 @@ export interface VirtualExpertPlugin {
    * injected). May throw: the registry turns a throw into an `expert_error` verdict.
    */
   execute(context: ExpertContext, signal?: AbortSignal): Promise<ExpertVerdict | undefined>;
+  /**
+   * Runs the block on probe inputs derived from the request's examples and reports what it
+   * returned on each, without judging: candidates with equal observations behave alike
+   * there (best-of-n's agreement). Optional; undefined when there is nothing to probe.
+   */
+  observe?(context: ExpertContext, signal?: AbortSignal): Promise<Observations | undefined>;
   /** Starts what the expert needs (a sandbox) ahead of its first use. Optional; called by `registry.prepare()`. */
   prepare?(): Promise<void>;
   /** Releases what the expert holds (a sandbox). Optional; called by `registry.dispose()`. */

@@ -28,9 +28,10 @@ export const DEFAULT_MAX_ROUNDS = 3;
  * - `rewind-repair`: on a failing block the cache is rewound to before the block and a short
  *   hint built from the verdict is injected instead, so the model writes the block again
  *   without its failed attempt in context (the context stays short; it cannot copy it).
- * - `best-of-n`: the greedy answer, and when it fails a visible check, `bestOfN.samples`
- *   sampled candidates forked from the same prefix and decoded in one batch; each is run
- *   against the visible checks and the best is the answer (see bestOfN.ts).
+ * - `best-of-n`: the greedy answer and `bestOfN.samples` sampled candidates forked from the
+ *   same prefix and decoded in one batch (only when the greedy one fails a visible check if
+ *   the request shows no examples); each is run against the visible checks and on probe
+ *   inputs, and the one passing most with the most agreeing company is the answer (bestOfN.ts).
  * - `best-of-n+repair`: best-of-n, then the repair loop on the chosen candidate when none
  *   passed every visible check.
  */
@@ -390,5 +391,6 @@ function summarizeCandidate(c: Candidate): CandidateSummary {
   return {
     index: c.index, greedy: c.greedy, text: c.text, tokens: c.tokens, finish: c.finish, hasCode: c.hasCode,
     status: c.verdict?.status, visiblePassed: c.visiblePassed, visibleTotal: c.visibleTotal, generatedPassed: c.generatedPassed,
+    ...(c.observations && { agreeing: c.agreeing, observations: c.observations }),
   };
 }

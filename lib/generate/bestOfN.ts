@@ -5,17 +5,23 @@
  * filtering), and here the samples are cheap: the prompt is prefilled once, forked (KV rows
  * copied) and the candidates decode in one batch.
  *
- * Adaptive: the greedy answer comes first, alone (what model-only would write); when it
- * passes every visible check it is the answer, at model-only cost. Otherwise `samples`
- * sampled candidates are forked from the same prefix and decoded together, every candidate
- * is judged, and {@link selectCandidate} picks one. Hidden benchmark tests never reach this
- * module: it sees the prompt, the caller's tests and what the expert derives from them.
+ * When the request shows examples (`>>> f(2)` / `4`, asserts, the caller's tests), the greedy
+ * answer and `samples` sampled ones decode together from forks of the prompt, every one is
+ * judged on the visible checks and run on probe inputs nudged from the examples, and
+ * {@link selectCandidate} keeps the one passing the most visible checks with the most
+ * company (candidates returning the same values on the probes). Passing a visible example
+ * or two is weak evidence: on HumanEval most of the greedy answers that fail the hidden tests
+ * pass every visible one. Without examples the search is adaptive: the greedy answer alone,
+ * and the samples only when it fails a visible check. While no candidate passes, more are
+ * sampled, up to `maxSamples`. Hidden benchmark tests never reach this module: it sees the
+ * prompt, the caller's tests and what the expert derives from them.
  */
 import { CodeBlockDetector, type FenceCloseEvent } from '../detect/CodeBlockDetector';
 import type { CodeLanguage } from '../detect/inferLanguage';
 import type { ExpertRegistry } from '../experts/ExpertRegistry';
 import type { ExpertContext, ExpertVerdict } from '../experts/types';
 import { AbortError } from '../errors';
+import { extractPromptTests } from '../testgen/extractPromptTests';
 import type { Model } from '../runtime/Model';
 import type { SamplingOptions, Session } from '../runtime/Session';
 
@@ -32,8 +38,20 @@ export interface BestOfNOptions {
   samples?: number;
   /** Sampling of the candidates. Defaults to temperature {@link DEFAULT_CANDIDATE_TEMPERATURE}, minP {@link DEFAULT_CANDIDATE_MIN_P}. */
   sampling?: SamplingOptions;
-  /** Stop at the greedy answer when it passes every visible check. Defaults to true. */
+  /**
+   * Sample only when needed: without {@link agreement}, stop at the greedy answer when it
+   * passes every visible check; and while no candidate passes, sample `samples` more, up to
+   * {@link maxSamples}. Defaults to true.
+   */
   adaptive?: boolean;
+  /** Most sampled candidates in all when none passes (adaptive). Defaults to twice `samples`. */
+  maxSamples?: number;
+  /**
+   * When the request shows examples, always sample and compare the candidates' values on
+   * probe inputs made from those examples (CodeT's dual agreement): the largest group that
+   * behaves alike wins among those passing the most visible checks. Defaults to true.
+   */
+  agreement?: boolean;
 }
 
 /** What a candidate's visible checks showed, the facts {@link selectCandidate} orders by. */
@@ -46,8 +64,8 @@ export interface CandidateScore {
   /** The expert's generated property checks passed. */
   generatedPassed: number;
   /**
-   * The candidate's behaviour on the generated inputs (each check's outcome and value):
-   * candidates with equal signatures behave alike there.
+   * The candidate's behaviour: its values on the probe inputs when it was observed, else
+   * its generated checks' outcomes. Candidates with equal signatures behave alike there.
    */
   signature: string;
 }
@@ -61,6 +79,10 @@ export interface Candidate extends CandidateScore {
   tokens: number;
   block?: FenceCloseEvent;
   verdict?: ExpertVerdict;
+  /** What it returned on each probe input (see {@link BestOfNOptions.agreement}), when it was observed. */
+  observations?: string[];
+  /** Candidates behaving like it (itself included), see {@link agreeing}. */
+  agreeing?: number;
   /** Why its decoding ended: a closed block, an end of turn, the budget, a full context. */
   finish: 'block' | 'stop_token' | 'max_tokens' | 'context_full';
 }
@@ -78,23 +100,31 @@ export interface SearchResult {
 }
 
 /**
- * Picks the best candidate: most visible checks passed, then most generated checks passed,
- * then the largest group of candidates that behave alike on the generated inputs (CodeT's
- * dual agreement: independent samples that agree are more often right), then the earliest
- * (the greedy candidate comes first). A candidate without judged code loses to any with.
+ * Picks the best candidate: most visible checks passed, then the largest group of candidates
+ * that behave alike (equal {@link CandidateScore.signature}: the same values on the probe
+ * inputs, or else the same generated-check outcomes; CodeT's dual agreement: independent
+ * samples that agree are more often right), then most generated checks passed (they guess
+ * at properties, so they come after agreement), then the earliest (the greedy candidate
+ * comes first, so it wins every tie). A candidate without judged code loses to any with.
  */
 export function selectCandidate(candidates: readonly CandidateScore[]): number {
   if (candidates.length === 0) throw new RangeError('no candidates to choose from');
-  const cluster = new Map<string, number>();
-  for (const c of candidates) if (c.hasCode) cluster.set(c.signature, (cluster.get(c.signature) ?? 0) + 1);
-  const key = (c: CandidateScore) => [c.hasCode ? 1 : 0, c.visiblePassed, c.generatedPassed, c.hasCode ? cluster.get(c.signature)! : 0];
+  const company = agreeing(candidates);
+  const key = (c: CandidateScore, i: number) => [c.hasCode ? 1 : 0, c.visiblePassed, company[i], c.generatedPassed];
   let best = 0;
   for (let i = 1; i < candidates.length; i++) {
-    const a = key(candidates[i]), b = key(candidates[best]);
+    const a = key(candidates[i], i), b = key(candidates[best], best);
     const j = a.findIndex((v, k) => v !== b[k]);
     if (j >= 0 && a[j] > b[j]) best = i;
   }
   return best;
+}
+
+/** For each candidate, how many candidates with judged code (itself included) share its signature; 0 without code. */
+export function agreeing(candidates: readonly CandidateScore[]): number[] {
+  const groups = new Map<string, number>();
+  for (const c of candidates) if (c.hasCode) groups.set(c.signature, (groups.get(c.signature) ?? 0) + 1);
+  return candidates.map((c) => (c.hasCode ? groups.get(c.signature)! : 0));
 }
 
 /**
@@ -133,6 +163,19 @@ export interface SearchRequest {
   signal?: AbortSignal;
 }
 
+type Costs = { generatedTokens: number; expertCalls: number; decodeMs: number; expertMs: number };
+type Judged = { candidate: Candidate; session: Session };
+
+function expertContext(req: SearchRequest, text: string, block?: FenceCloseEvent): ExpertContext {
+  return {
+    text,
+    prompt: req.prompt,
+    tests: req.tests,
+    language: req.language,
+    block: block && { code: block.code, language: block.language, start: block.start, end: block.end },
+  };
+}
+
 interface Live {
   session: Session;
   detector: CodeBlockDetector;
@@ -152,8 +195,8 @@ async function decodeCandidates(
   req: SearchRequest,
   plan: { greedy: boolean; sampling: SamplingOptions }[],
   firstIndex: number,
-  costs: { generatedTokens: number; expertCalls: number; decodeMs: number; expertMs: number },
-): Promise<{ candidate: Candidate; session: Session }[]> {
+  costs: Costs,
+): Promise<Judged[]> {
   const live: Live[] = [];
   for (const [k, p] of plan.entries()) {
     const session = await root.fork();
@@ -166,13 +209,7 @@ async function decodeCandidates(
       candidate: { index: firstIndex + k, greedy: p.greedy, text: req.prefix, tokens: 0, finish: 'max_tokens', ...score(undefined) },
     });
   }
-  const context = (text: string, block?: FenceCloseEvent): ExpertContext => ({
-    text,
-    prompt: req.prompt,
-    tests: req.tests,
-    language: req.language,
-    block: block && { code: block.code, language: block.language, start: block.start, end: block.end },
-  });
+  const context = (text: string, block?: FenceCloseEvent) => expertContext(req, text, block);
   let active = live.map((_, i) => i);
   while (active.length) {
     if (req.signal?.aborted) throw new AbortError();
@@ -225,6 +262,32 @@ async function decodeCandidates(
 }
 
 /**
+ * Whether the request shows examples to compare candidates on (see {@link probeCalls}); then
+ * the search samples even when the greedy answer passes, since passing one or two visible
+ * examples is weak evidence and agreement on the nudged inputs is stronger.
+ */
+export function hasProbeExamples(req: Pick<SearchRequest, 'prompt' | 'tests' | 'language'>): boolean {
+  const source = [req.prompt, ...(req.tests ?? [])].join('\n');
+  return extractPromptTests(source, req.language ?? 'python').some((t) => t.call !== undefined);
+}
+
+/** Observes every judged candidate on the shared probe inputs, concurrently. */
+async function observeCandidates(experts: ExpertRegistry, req: SearchRequest, judged: readonly Judged[], costs: Costs): Promise<void> {
+  const t0 = performance.now();
+  await Promise.all(
+    judged.map(async (j) => {
+      const c = j.candidate;
+      if (!c.block || !c.hasCode) return;
+      const seen = await experts.observe(expertContext(req, c.text, c.block), req.signal);
+      if (!seen) return;
+      c.observations = seen.outcomes;
+      c.signature = JSON.stringify(seen.outcomes);
+    }),
+  );
+  costs.expertMs += performance.now() - t0;
+}
+
+/**
  * Runs the search from `root` (prompt prefilled, not modified). See the module comment.
  */
 export async function searchCandidates(
@@ -235,20 +298,27 @@ export async function searchCandidates(
   options: BestOfNOptions = {},
 ): Promise<SearchResult> {
   const samples = options.samples ?? DEFAULT_SAMPLES;
+  const maxSamples = Math.max(samples, options.maxSamples ?? 2 * samples);
   const sampling: SamplingOptions = { temperature: DEFAULT_CANDIDATE_TEMPERATURE, minP: DEFAULT_CANDIDATE_MIN_P, ...options.sampling };
-  const costs = { generatedTokens: 0, expertCalls: 0, decodeMs: 0, expertMs: 0 };
+  const agreement = (options.agreement ?? true) && samples > 0 && hasProbeExamples(req);
+  const costs: Costs = { generatedTokens: 0, expertCalls: 0, decodeMs: 0, expertMs: 0 };
   const greedyPlan = [{ greedy: true, sampling: { temperature: 0 } }];
-  const sampledPlan = Array.from({ length: samples }, () => ({ greedy: false, sampling }));
-  let judged: { candidate: Candidate; session: Session }[];
-  if (options.adaptive ?? true) {
+  const sampledPlan = (n: number) => Array.from({ length: n }, () => ({ greedy: false, sampling }));
+  const adaptive = options.adaptive ?? true;
+  let judged: Judged[];
+  if (adaptive && !agreement) {
     judged = await decodeCandidates(model, root, experts, req, greedyPlan, 0, costs);
-    if (!passesVisible(judged[0].candidate) && samples > 0) {
-      judged = judged.concat(await decodeCandidates(model, root, experts, req, sampledPlan, 1, costs));
-    }
   } else {
-    judged = await decodeCandidates(model, root, experts, req, [...greedyPlan, ...sampledPlan], 0, costs);
+    judged = await decodeCandidates(model, root, experts, req, [...greedyPlan, ...sampledPlan(samples)], 0, costs);
   }
+  // More samples while none passes (adaptive only), up to maxSamples in all.
+  while (adaptive && !judged.some((j) => passesVisible(j.candidate)) && judged.length - 1 < maxSamples && samples > 0) {
+    const n = Math.min(samples, maxSamples - (judged.length - 1));
+    judged = judged.concat(await decodeCandidates(model, root, experts, req, sampledPlan(n), judged.length, costs));
+  }
+  if (agreement) await observeCandidates(experts, req, judged, costs);
   const candidates = judged.map((j) => j.candidate);
+  agreeing(candidates).forEach((n, i) => (candidates[i].agreeing = n));
   const chosen = selectCandidate(candidates);
   for (const [k, j] of judged.entries()) if (k !== chosen) j.session.dispose();
   return { candidates, chosen, session: judged[chosen].session, ...costs };

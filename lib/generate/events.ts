@@ -33,6 +33,10 @@ export interface CandidateSummary {
   visiblePassed: number;
   visibleTotal: number;
   generatedPassed: number;
+  /** Candidates that returned the same values as this one on the probe inputs (itself included); absent when none were probed. */
+  agreeing?: number;
+  /** Its value on each probe input, when it was probed. */
+  observations?: string[];
 }
 
 /** One executed block in the summary. */

@@ -81,12 +81,12 @@ export function extractPromptTests(prompt: string, language: CodeLanguage, optio
   const dialect = dialectFor(language);
   const tests: GeneratedTest[] = [];
   const known = options.functions ? new Set(options.functions) : undefined;
-  const add = (code: string, names: string[]) => {
+  const add = (code: string, names: string[], call?: string) => {
     if (known && !names.some((n) => known.has(n))) return;
     if (tests.some((t) => t.code === code)) return;
-    tests.push({ code, label: code, origin: 'prompt', kind: 'given', ...(names[0] && { function: names[0] }) });
+    tests.push({ code, label: code, origin: 'prompt', kind: 'given', ...(names[0] && { function: names[0] }), ...(call && { call }) });
   };
-  const pair = (p: Pair) => add(dialect.equal(p.call, translate(p.expected, language)), [calledName(p.call)]);
+  const pair = (p: Pair) => add(dialect.equal(p.call, translate(p.expected, language)), [calledName(p.call)], p.call);
   const namesIn = (text: string) => [...text.matchAll(new RegExp(CALL, 'g'))].map((m) => calledName(m[0]));
 
   const lines = prompt.split('\n');
@@ -94,7 +94,7 @@ export function extractPromptTests(prompt: string, language: CodeLanguage, optio
     const line = lines[i];
     const pyAssert = PY_ASSERT.exec(line);
     if (pyAssert) {
-      if (language === 'python') add(`assert ${pyAssert[1]}`, namesIn(pyAssert[1]));
+      if (language === 'python') add(`assert ${pyAssert[1]}`, namesIn(pyAssert[1]), pythonAssertPair(pyAssert[1])?.call);
       else {
         const p = pythonAssertPair(pyAssert[1]);
         if (p) pair(p);
@@ -104,7 +104,7 @@ export function extractPromptTests(prompt: string, language: CodeLanguage, optio
     const jsAssert = JS_ASSERT.exec(line);
     if (jsAssert) {
       const statement = jsAssert[1].replace(/^console\.assert\(/, 'assert(');
-      if (language !== 'python') add(statement, namesIn(statement));
+      if (language !== 'python') add(statement, namesIn(statement), scriptAssertPair(statement)?.call);
       else {
         const p = scriptAssertPair(statement);
         if (p) pair(p);

@@ -7,3 +7,4 @@ export * from './functionTests';
 export * from './testDialect';
 export * from './literals';
 export * from './inferShape';
+export * from './probeCalls';

@@ -41,6 +41,11 @@ export interface TestDialect {
   returnsShapeOrRaises(expr: string, shape: ValueShape): WrittenCheck | undefined;
   /** A bare call: passes when it does not raise. */
   runs(expr: string): string;
+  /**
+   * A check that reports `expr`'s value rather than judging it: it passes only when the
+   * value is None / undefined, and otherwise fails with the value as `got`.
+   */
+  observe(expr: string): string;
 }
 
 const PY_TYPES: Partial<Record<ValueShape['kind'], string>> = {
@@ -75,6 +80,7 @@ const python: TestDialect = {
     };
   },
   runs: (expr) => expr,
+  observe: (expr) => `assert (${expr}) is None`,
 };
 
 const JS_TYPEOF: Partial<Record<ValueShape['kind'], string>> = {
@@ -121,6 +127,7 @@ const script = (language: 'javascript' | 'typescript'): TestDialect => ({
     };
   },
   runs: (expr) => `${expr};`,
+  observe: (expr) => `assert.equal(${expr}, undefined);`,
 });
 
 const DIALECTS: Readonly<Record<CodeLanguage, TestDialect>> = {

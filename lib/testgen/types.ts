@@ -87,6 +87,8 @@ export interface GeneratedTest {
   kind: TestKind;
   /** The function under test, when there is one. */
   function?: string;
+  /** The call whose value is checked, as written in the request (`f(1, [2])`), for tests read as a call and its value. */
+  call?: string;
 }
 
 /** What {@link generateTests} returns. */

@@ -123,6 +123,23 @@ t.test('compiler expert on real sandbox runs', async (t) => {
     t.equal(v?.blocks[0].code, 'def double(x):\n    return x * 2');
   });
 
+  t.test('observe: values on the probe inputs made from the examples, nothing judged', async (t) => {
+    const prompt = 'Write half(n).\n>>> half(4)\n2\n';
+    const seen = await expert.observe({ text: fence('python', 'def half(n):\n    return 10 // (n - 3)'), prompt });
+    // half(4) = 10 // 1, half(5) = 10 // 2, half(3) divides by zero.
+    t.same(seen, { calls: ['half(4)', 'half(5)', 'half(3)'], outcomes: ['10', '5', 'raises ZeroDivisionError'] });
+    const none = await expert.observe({ text: fence('python', 'def half(n):\n    pass'), prompt });
+    t.same(none?.outcomes, ['None', 'None', 'None'], 'a None result is a value too');
+    const js = await expert.observe({ text: fence('js', 'function half(n) { return n > 4 ? [n] : "s"; }'), tests: ['assert.deepEqual(half(4), 2)'] });
+    t.same(js, { calls: ['half(4)', 'half(5)', 'half(3)'], outcomes: ["'s'", '[ 5 ]', "'s'"] }, 'JS, examples from the caller’s tests');
+    const ts = await expert.observe({ text: fence('ts', 'function half(n: number): number { return n / 2; }'), prompt });
+    t.same(ts?.outcomes, ['2', '2.5', '1.5'], 'TypeScript');
+    const looping = await expert.observe({ text: fence('python', 'def half(n):\n    while n != 4:\n        pass\n    return 2'), prompt });
+    // The sandbox reports nothing of a run that timed out, so one endless probe blanks all.
+    t.same(looping?.outcomes, ['timeout', 'timeout', 'timeout'], 'a probe that never returns ends the run');
+    t.equal(await expert.observe({ text: fence('python', 'def half(n):\n    return n // 2'), prompt: 'Write half(n).' }), undefined, 'no examples, nothing to probe');
+  });
+
   t.test('registry: math wins on "=", compiler on code, a broken sandbox is an expert_error', async (t) => {
     const registry = new ExpertRegistry().register(expert).register(new MathExpertPlugin());
     const text = fence('python', 'print(6 * 7)');

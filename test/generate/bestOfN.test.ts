@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import t from 'tap';
 import { Generator, type Sandbox } from '../../lib';
 import { GeneratorAnswerSource, runBench, type BenchTask } from '../../lib/bench';
-import { passesVisible, selectCandidate, type CandidateScore } from '../../lib/generate/bestOfN';
+import { agreeing, hasProbeExamples, passesVisible, selectCandidate, type CandidateScore } from '../../lib/generate/bestOfN';
 import type { ExpertVerdict } from '../../lib/experts/types';
 import type { RunRequest } from '../../lib/sandbox';
 import { collectEvents } from '../fixtures/collectEvents';
@@ -15,14 +15,27 @@ import { loadExpertModel } from '../fixtures/expertModel';
 
 const cand = (visiblePassed: number, generatedPassed = 0, signature = 'x', hasCode = true): CandidateScore => ({ hasCode, visiblePassed, visibleTotal: 3, generatedPassed, signature });
 
-t.test('selection order: visible checks, then generated checks, then agreement, then the earliest', async (t) => {
+t.test('selection order: visible checks, then agreement, then generated checks, then the earliest', async (t) => {
   t.equal(selectCandidate([cand(1), cand(3), cand(2)]), 1, 'most visible checks passed');
-  t.equal(selectCandidate([cand(2, 1), cand(2, 4), cand(1, 9)]), 1, 'ties on visible checks go to generated checks');
-  t.equal(selectCandidate([cand(2, 3, 'a'), cand(2, 3, 'b'), cand(2, 3, 'b'), cand(0, 0, 'c')]), 1, 'then the largest group that behaves alike');
+  t.equal(selectCandidate([cand(2, 3, 'a'), cand(2, 3, 'b'), cand(2, 3, 'b'), cand(0, 0, 'c')]), 1, 'ties on visible checks go to the largest group that behaves alike');
+  t.equal(selectCandidate([cand(2, 9, 'a'), cand(2, 1, 'b'), cand(2, 1, 'b')]), 1, 'agreement outweighs generated checks');
+  t.equal(selectCandidate([cand(2, 9, 'b'), cand(3, 0, 'a'), cand(2, 9, 'b'), cand(2, 9, 'b')]), 1, 'a group never outweighs a visible check');
+  t.equal(selectCandidate([cand(2, 1), cand(2, 4), cand(1, 9)]), 1, 'then generated checks');
   t.equal(selectCandidate([cand(2, 3, 'a'), cand(2, 3, 'b')]), 0, 'then the earliest (the greedy candidate)');
   t.equal(selectCandidate([cand(0, 0, '', false), cand(0, 0, 'y')]), 1, 'any judged code beats none');
   t.equal(selectCandidate([cand(0, 0, '', false)]), 0, 'a single candidate is chosen');
   t.throws(() => selectCandidate([]), RangeError);
+});
+
+t.test('agreeing counts each candidate’s group; candidates without code are in none', async (t) => {
+  t.same(agreeing([cand(1, 0, 'a'), cand(1, 0, 'b'), cand(1, 0, 'a'), cand(0, 0, 'a', false)]), [2, 1, 2, 0]);
+});
+
+t.test('agreement needs examples to probe: asserts, doctests, the caller’s tests', async (t) => {
+  t.ok(hasProbeExamples({ prompt: 'Write f.\n>>> f(2)\n4' }));
+  t.ok(hasProbeExamples({ prompt: 'Write f.', tests: ['assert f(2) == 4'] }));
+  t.ok(hasProbeExamples({ prompt: 'Write f so that f(2) returns 4.', language: 'javascript' }));
+  t.notOk(hasProbeExamples({ prompt: 'Write a function that doubles a number.' }));
 });
 
 t.test('a candidate passes when every visible check does; generated checks do not decide', async (t) => {
@@ -43,12 +56,13 @@ t.test('default model', async (t) => {
   const liveSessions = () => (model as unknown as { sessions: Set<unknown> }).sessions.size;
   const request = { prompt: 'Write a Python function add(a, b) that returns the sum of a and b.' };
 
-  t.test('greedy passes its visible checks: the search stops at one candidate', async (t) => {
+  t.test('no examples to probe and greedy passes: the search stops at one candidate', async (t) => {
     const gen = new Generator(model, { experts, strategy: 'best-of-n', maxTokens: 120 });
-    const events = await collect(gen.run({ ...request, tests: ['assert add(2, 3) == 5'] }));
+    const events = await collect(gen.run(request));
     const c = events.find((e) => e.type === 'candidates');
     if (c?.type !== 'candidates') return t.fail('no candidates event');
     t.equal(c.candidates.length, 1, 'adaptive: only the greedy candidate');
+    t.equal(c.candidates[0].observations, undefined, 'nothing probed');
     t.ok(c.candidates[0].greedy);
     t.equal(c.candidates[0].visiblePassed, c.candidates[0].visibleTotal);
     const done = events.at(-1);
@@ -59,20 +73,37 @@ t.test('default model', async (t) => {
     t.equal(liveSessions(), 0, 'every session is disposed');
   });
 
-  t.test('greedy fails: sampled candidates are judged and the best is chosen', async (t) => {
+  t.test('with examples: greedy and samples decode together and are compared on the probes', async (t) => {
+    const gen = new Generator(model, { experts, strategy: 'best-of-n', maxTokens: 120, sampling: { seed: 7 }, bestOfN: { samples: 2 } });
+    const events = await collect(gen.run({ ...request, tests: ['assert add(2, 3) == 5'] }));
+    const c = events.find((e) => e.type === 'candidates');
+    if (c?.type !== 'candidates') return t.fail('no candidates event');
+    t.same(c.candidates.map((x) => x.greedy), [true, false, false], 'sampled although greedy passes');
+    for (const x of c.candidates.filter((x) => x.hasCode)) {
+      t.equal(x.observations?.length, 5, `candidate ${x.index} probed on add(2, 3) and its 4 nudges`);
+      t.equal(x.agreeing, c.candidates.filter((y) => JSON.stringify(y.observations) === JSON.stringify(x.observations)).length, 'its group counted');
+    }
+    const greedy = c.candidates[0];
+    if (greedy.visiblePassed === greedy.visibleTotal) t.ok(greedy.observations?.[0] === '5', 'greedy returns 5 for add(2, 3)');
+    t.equal(c.chosen, selectCandidate(c.candidates.map((x) => ({ ...x, signature: JSON.stringify(x.observations ?? []) }))), 'the chosen one is the selection’s');
+    t.equal(liveSessions(), 0, 'every fork is disposed');
+  });
+
+  t.test('none passes: more are sampled, up to maxSamples, all judged and the best chosen', async (t) => {
     // A visible check no sum passes: every candidate fails it, so all are sampled and judged.
     // A hot sampler: this small model writes `a + b` the same way at the default temperature.
-    const gen = new Generator(model, { experts, strategy: 'best-of-n', maxTokens: 120, bestOfN: { samples: 3, sampling: { temperature: 1.5, minP: 0 } } });
+    const gen = new Generator(model, { experts, strategy: 'best-of-n', maxTokens: 120, bestOfN: { samples: 3, maxSamples: 6, sampling: { temperature: 1.5, minP: 0 } } });
     const events = await collect(gen.run({ ...request, tests: ['assert add(2, 3) == 6'] }));
     const c = events.find((e) => e.type === 'candidates');
     if (c?.type !== 'candidates') return t.fail('no candidates event');
-    t.equal(c.candidates.length, 4, 'greedy + 3 sampled');
-    t.same(c.candidates.map((x) => x.greedy), [true, false, false, false]);
+    t.equal(c.candidates.length, 7, 'greedy + 3 sampled, then 3 more');
+    t.same(c.candidates.map((x) => x.greedy), [true, false, false, false, false, false, false]);
+    t.same(c.candidates.map((x) => x.index), [0, 1, 2, 3, 4, 5, 6]);
     t.ok(c.candidates.some((x) => x.text !== c.candidates[0].text), 'sampled candidates differ from greedy');
     const done = events.at(-1);
     if (done?.type !== 'done') return t.fail('no done event');
     t.equal(done.result.generatedTokens, c.candidates.reduce((a, x) => a + x.tokens, 0), 'every candidate’s tokens are counted');
-    t.equal(done.result.candidates?.length, 4);
+    t.equal(done.result.candidates?.length, 7);
     t.not(done.result.finish, 'passed');
     t.equal(liveSessions(), 0, 'every fork is disposed');
   });
@@ -85,7 +116,7 @@ t.test('default model', async (t) => {
     const done = events.at(-1);
     if (done?.type !== 'done') return t.fail('no done event');
     t.ok(done.result.blocks.length >= 1, 'the repair loop judged the chosen block');
-    t.equal(done.result.candidates?.length, 3);
+    t.equal(done.result.candidates?.length, 5, 'greedy + 2 sampled, then 2 more (maxSamples defaults to twice samples)');
     t.ok(done.result.generatedTokens >= done.result.candidates!.reduce((a, x) => a + x.tokens, 0), 'the search tokens are counted in the total');
     t.equal(liveSessions(), 0);
   });
