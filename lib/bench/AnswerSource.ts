@@ -22,8 +22,10 @@ export interface BenchAnswer {
   injectedTokens: number;
   /** Verdicts asked for, injected or not. Defaults to `verdicts.length`. */
   expertCalls?: number;
-  /** Search strategies: every candidate's answer text (the chosen one among them). */
+  /** Search strategies: every candidate's answer text (the chosen one among them), greedy first. */
   candidates?: string[];
+  /** Search strategies: the index of the chosen candidate in {@link candidates}. */
+  chosen?: number;
 }
 
 /** Produces the answer to one task under one condition. */

@@ -15,7 +15,7 @@ export const BENCH_CONDITIONS: Readonly<Record<BenchCondition, string>> = Object
   'expert+tests': 'compiler expert with generated tests (and asserts found in the prompt)',
   'expert+examples': "compiler expert running the task's visible examples as tests (strategy repair)",
   'rewind-repair': 'visible examples as tests; a failing block is rewound out of the cache and rewritten after a short hint (strategy rewind-repair)',
-  'best-of-n': 'greedy answer; when it fails a visible example, sampled candidates (forked, batched) judged on the visible examples and generated checks, the best kept',
+  'best-of-n': 'greedy and sampled candidates (forked, batched) judged on the visible examples, compared on probe inputs nudged from them; the one passing most with the most agreeing candidates kept',
   'best-of-n+repair': 'best-of-n, then the repair loop on the chosen candidate when none passed every visible example',
 });
 

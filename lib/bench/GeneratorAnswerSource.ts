@@ -60,6 +60,7 @@ export class GeneratorAnswerSource implements AnswerSource {
       tests: EXAMPLE_CONDITIONS.includes(condition) ? task.examples : undefined,
     });
     let candidates: string[] | undefined;
+    let chosen: number | undefined;
     for await (const e of events) {
       if (e.type === 'token') turns[turns.length - 1] += e.text;
       // Every verdict counts as an expert call, injected or not (a pass after a
@@ -70,9 +71,10 @@ export class GeneratorAnswerSource implements AnswerSource {
         // The chosen candidate is the answer's first turn; a repair continues from it.
         turns[turns.length - 1] += e.candidates[e.chosen].text;
         candidates = e.candidates.map((c) => c.text);
+        chosen = e.chosen;
       } else if (e.type === 'done') {
         const r = e.result;
-        return { turns, verdicts, finish: r.finish, promptTokens: r.promptTokens, generatedTokens: r.generatedTokens, injectedTokens: r.injectedTokens, expertCalls: r.expertCalls, candidates };
+        return { turns, verdicts, finish: r.finish, promptTokens: r.promptTokens, generatedTokens: r.generatedTokens, injectedTokens: r.injectedTokens, expertCalls: r.expertCalls, candidates, chosen };
       }
     }
     throw new Error('generator ended without a done event');

@@ -68,6 +68,22 @@ export function renderReport(records: readonly BenchRecord[], options: ReportOpt
     out.push(`| ${s.label} | ${formatProportion(s.correct)} | ${oracle} | ${selection} | ${candidates} | ${baseline.size ? formatProportion(broken) : '–'} | ${s.meanGeneratedTokens.toFixed(0)} | ${(s.meanWallMs / 1000).toFixed(1)} |`);
   }
   out.push('');
+  // Where the search put another candidate in the greedy one's place, and what that did.
+  const replacing = records.filter((r) => r.oracle?.chosen !== undefined && r.oracle.greedyPassed !== undefined);
+  if (replacing.length) {
+    out.push('Replaced the greedy answer (the chosen candidate is not the greedy one), on the hidden tests:', '');
+    out.push('| Approach | Searched | Replaced | Fixed (greedy failed, chosen passes) | Broke (greedy passed, chosen fails) | Neither |');
+    out.push('|---|---|---|---|---|---|');
+    for (const s of summaries) {
+      const group = replacing.filter((r) => approachOf(r) === s.label);
+      if (!group.length) continue;
+      const replaced = group.filter((r) => r.oracle!.chosen !== 0);
+      const fixed = replaced.filter((r) => !r.oracle!.greedyPassed && r.first?.passed === true).length;
+      const broke = replaced.filter((r) => r.oracle!.greedyPassed && r.first?.passed !== true).length;
+      out.push(`| ${s.label} | ${group.length} | ${replaced.length} | ${fixed} | ${broke} | ${replaced.length - fixed - broke} |`);
+    }
+    out.push('');
+  }
 
   const breakdown = (heading: string, keys: readonly string[], keyOf: (r: BenchRecord) => string) => {
     const present = keys.filter((k) => records.some((r) => keyOf(r) === k));

@@ -29,7 +29,7 @@ export async function scoreAnswer(runner: CodeRunner, task: BenchTask, answer: B
   let oracle: BenchRecord['oracle'];
   if (answer.candidates) {
     const checks = await Promise.all(answer.candidates.map((text) => checkCode(runner, task, pickBlocks(extractCodeBlocks([text]), task.entryPoint).final?.code)));
-    oracle = { candidates: checks.length, passed: checks.filter((c) => c.passed).length };
+    oracle = { candidates: checks.length, passed: checks.filter((c) => c.passed).length, greedyPassed: checks[0]?.passed ?? false, ...(answer.chosen !== undefined && { chosen: answer.chosen }) };
   }
   const transcript = transcriptOf(answer);
   return {

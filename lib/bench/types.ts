@@ -92,5 +92,12 @@ export interface BenchRecord {
    * Search strategies: how many candidates there were and how many pass the hidden tests
    * (scored here, after the strategy chose; the strategy never sees the hidden tests).
    */
-  oracle?: { candidates: number; passed: number };
+  oracle?: {
+    candidates: number;
+    passed: number;
+    /** The first candidate (the greedy one, what model-only writes) passes. */
+    greedyPassed?: boolean;
+    /** Index of the chosen candidate; not 0 means the search replaced the greedy answer. */
+    chosen?: number;
+  };
 }

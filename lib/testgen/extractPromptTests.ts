@@ -25,10 +25,13 @@ const CALL = String.raw`[A-Za-z_$][\w$.]*\((?:[^()]|\([^()]*\))*\)`;
 const PY_ASSERT = /^\s*assert\s+(.+?)\s*$/;
 const JS_ASSERT = /^\s*((?:console\.)?assert(?:\.\w+)?\(.+\));?\s*$/;
 const DOCTEST = /^\s*>>>\s*(.+?)\s*$/;
+// Arrows and equals signs (`f(1) ➞ 2`, `f(1) = 2`, `f(1) ==> 2`) may touch the value; words need a space.
 const INLINE = new RegExp(
-  `(${CALL})\\s*(?:==|===|->|=>|→|returns|should return|should be|gives|is)\\s+`,
+  `(${CALL})\\s*(?:(?:===|==>|==|->|=>|→|➞|⇒|=)\\s*|(?:returns|should return|should be|gives|is)\\s+)`,
   'g',
 );
+// A doctest line that is itself the comparison: `>>> f(1) == 2`.
+const DOCTEST_COMPARISON = new RegExp(`^(${CALL})\\s*==\\s*(.+)$`);
 
 interface Pair {
   call: string;
@@ -113,6 +116,11 @@ export function extractPromptTests(prompt: string, language: CodeLanguage, optio
     }
     const doctest = DOCTEST.exec(line);
     if (doctest) {
+      const comparison = DOCTEST_COMPARISON.exec(doctest[1]);
+      if (comparison && parseLiteral(comparison[2]) !== undefined) {
+        pair({ call: comparison[1], expected: comparison[2] });
+        continue;
+      }
       const expected = lines[i + 1]?.trim();
       if (expected && !expected.startsWith('>>>') && new RegExp(`^${CALL}$`).test(doctest[1]) && parseLiteral(expected) !== undefined) {
         pair({ call: doctest[1], expected });

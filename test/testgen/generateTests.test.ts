@@ -98,3 +98,13 @@ t.test('a doctest tuple stays a tuple for Python (and becomes an array for JS)',
   t.same(extractPromptTests(prompt, 'python').map((x) => x.code), ['assert sum_product([]) == (0, 1)', 'assert sum_product([1, 2, 3, 4]) == (10, 24)']);
   t.same(extractPromptTests(prompt, 'javascript').map((x) => x.code), ['assert.deepEqual(sum_product([]), [0, 1])', 'assert.deepEqual(sum_product([1, 2, 3, 4]), [10, 24])']);
 });
+
+t.test('examples written with arrows, a single equals sign, or as a doctest comparison', async (t) => {
+  const codes = (prompt: string) => extractPromptTests(prompt, 'python').map((x) => x.code);
+  t.same(codes("    f([], []) ➞ []\n    f(['a'], ['b', 'c']) ➞ ['a']"), ['assert f([], []) == []', 'assert f([\'a\'], [\'b\', \'c\']) == ["a"]']);
+  t.same(codes('    g(12, 15) = 14\n    g(13, 12) = -1'), ['assert g(12, 15) == 14', 'assert g(13, 12) == -1']);
+  t.same(codes('    h([5, 8]) ==> 12\n    h([30]) ==>0'), ['assert h([5, 8]) == 12', 'assert h([30]) == 0']);
+  t.same(codes('    >>> k([]) == 0\n    >>> k([1, 1]) == 2\n'), ['assert k([]) == 0', 'assert k([1, 1]) == 2']);
+  t.same(extractPromptTests('    g(12, 15) = 14', 'python').map((x) => x.call), ['g(12, 15)'], 'the call is kept for probes');
+  t.same(codes('Let f(x) = x + 1 be the successor, and f(y) >= 0.'), [], 'an equation that is not a value is prose');
+});
