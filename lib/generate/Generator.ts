@@ -391,6 +391,6 @@ function summarizeCandidate(c: Candidate): CandidateSummary {
   return {
     index: c.index, greedy: c.greedy, text: c.text, tokens: c.tokens, finish: c.finish, hasCode: c.hasCode,
     status: c.verdict?.status, visiblePassed: c.visiblePassed, visibleTotal: c.visibleTotal, generatedPassed: c.generatedPassed,
-    ...(c.observations && { agreeing: c.agreeing, observations: c.observations }),
+    ...(c.observations && { agreeing: c.agreeing, observations: c.observations, crashes: c.crashes }),
   };
 }

@@ -24,6 +24,7 @@ import { AbortError } from '../errors';
 import { extractPromptTests } from '../testgen/extractPromptTests';
 import type { Model } from '../runtime/Model';
 import type { SamplingOptions, Session } from '../runtime/Session';
+import type { RunStatus } from '../sandbox/types';
 
 /** Sampled candidates besides the greedy one. */
 export const DEFAULT_SAMPLES = 4;
@@ -64,6 +65,12 @@ export interface CandidateScore {
   /** The expert's generated property checks passed. */
   generatedPassed: number;
   /**
+   * Probe inputs on which it raised (or its run died) while another candidate returned a
+   * value: crashing on an input shaped like the examples, where a peer does not, marks a bug
+   * more often than a stricter reading of the task. 0 when not probed.
+   */
+  crashes?: number;
+  /**
    * The candidate's behaviour: its values on the probe inputs when it was observed, else
    * its generated checks' outcomes. Candidates with equal signatures behave alike there.
    */
@@ -100,7 +107,8 @@ export interface SearchResult {
 }
 
 /**
- * Picks the best candidate: most visible checks passed, then the largest group of candidates
+ * Picks the best candidate: most visible checks passed, then fewest {@link CandidateScore.crashes},
+ * then the largest group of candidates
  * that behave alike (equal {@link CandidateScore.signature}: the same values on the probe
  * inputs, or else the same generated-check outcomes; CodeT's dual agreement: independent
  * samples that agree are more often right), then most generated checks passed (they guess
@@ -110,7 +118,7 @@ export interface SearchResult {
 export function selectCandidate(candidates: readonly CandidateScore[]): number {
   if (candidates.length === 0) throw new RangeError('no candidates to choose from');
   const company = agreeing(candidates);
-  const key = (c: CandidateScore, i: number) => [c.hasCode ? 1 : 0, c.visiblePassed, company[i], c.generatedPassed];
+  const key = (c: CandidateScore, i: number) => [c.hasCode ? 1 : 0, c.visiblePassed, -(c.crashes ?? 0), company[i], c.generatedPassed];
   let best = 0;
   for (let i = 1; i < candidates.length; i++) {
     const a = key(candidates[i], i), b = key(candidates[best], best);
@@ -271,20 +279,39 @@ export function hasProbeExamples(req: Pick<SearchRequest, 'prompt' | 'tests' | '
   return extractPromptTests(source, req.language ?? 'python').some((t) => t.call !== undefined);
 }
 
+/** Whether a probe outcome is a failure (`raises …`, or how the run ended) rather than a value's repr. */
+export function isFailedOutcome(outcome: string): boolean {
+  return outcome.startsWith('raises ') || RUN_ENDINGS.has(outcome);
+}
+
+// How a probe run can end without values (the sandbox's statuses); a repr is never one of these words.
+const RUN_ENDINGS: ReadonlySet<string> = new Set<RunStatus>(['syntax_error', 'runtime_error', 'test_failure', 'timeout', 'memory_limit', 'output_limit', 'sandbox_error']);
+
+/** Counts each observed candidate's {@link CandidateScore.crashes} among those probed on the same calls. */
+export function countCrashes(candidates: readonly (Pick<Candidate, 'observations'> & { calls?: string })[]): number[] {
+  return candidates.map((c) => {
+    if (!c.observations) return 0;
+    const peers = candidates.filter((p) => p !== c && p.observations && p.calls === c.calls);
+    return c.observations.filter((o, i) => isFailedOutcome(o) && peers.some((p) => !isFailedOutcome(p.observations![i]))).length;
+  });
+}
+
 /** Observes every judged candidate on the shared probe inputs, concurrently. */
 async function observeCandidates(experts: ExpertRegistry, req: SearchRequest, judged: readonly Judged[], costs: Costs): Promise<void> {
   const t0 = performance.now();
-  await Promise.all(
-    judged.map(async (j) => {
-      const c = j.candidate;
-      if (!c.block || !c.hasCode) return;
-      const seen = await experts.observe(expertContext(req, c.text, c.block), req.signal);
-      if (!seen) return;
-      c.observations = seen.outcomes;
-      c.signature = JSON.stringify(seen.outcomes);
-    }),
+  const seen = await Promise.all(
+    judged.map((j) => (j.candidate.block && j.candidate.hasCode ? experts.observe(expertContext(req, j.candidate.text, j.candidate.block), req.signal) : undefined)),
   );
   costs.expertMs += performance.now() - t0;
+  const observed = judged.map((j, k) => ({ observations: seen[k]?.outcomes, calls: seen[k] && JSON.stringify(seen[k]!.calls) }));
+  const crashes = countCrashes(observed);
+  judged.forEach((j, k) => {
+    const s = seen[k];
+    if (!s) return;
+    j.candidate.observations = s.outcomes;
+    j.candidate.signature = JSON.stringify(s.outcomes);
+    j.candidate.crashes = crashes[k];
+  });
 }
 
 /**

@@ -37,6 +37,8 @@ export interface CandidateSummary {
   agreeing?: number;
   /** Its value on each probe input, when it was probed. */
   observations?: string[];
+  /** Probe inputs on which it raised while another candidate returned a value. */
+  crashes?: number;
 }
 
 /** One executed block in the summary. */

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import t from 'tap';
 import { Generator, type Sandbox } from '../../lib';
 import { GeneratorAnswerSource, runBench, type BenchTask } from '../../lib/bench';
-import { agreeing, hasProbeExamples, passesVisible, selectCandidate, type CandidateScore } from '../../lib/generate/bestOfN';
+import { agreeing, countCrashes, hasProbeExamples, isFailedOutcome, passesVisible, selectCandidate, type CandidateScore } from '../../lib/generate/bestOfN';
 import type { ExpertVerdict } from '../../lib/experts/types';
 import type { RunRequest } from '../../lib/sandbox';
 import { collectEvents } from '../fixtures/collectEvents';
@@ -29,6 +29,20 @@ t.test('selection order: visible checks, then agreement, then generated checks, 
 
 t.test('agreeing counts each candidate’s group; candidates without code are in none', async (t) => {
   t.same(agreeing([cand(1, 0, 'a'), cand(1, 0, 'b'), cand(1, 0, 'a'), cand(0, 0, 'a', false)]), [2, 1, 2, 0]);
+});
+
+t.test('crashes: probes where a candidate raised and a peer returned a value', async (t) => {
+  t.ok(isFailedOutcome('raises ValueError'));
+  t.ok(isFailedOutcome('timeout'));
+  t.notOk(isFailedOutcome("'timeout'"), 'a string value is a value');
+  t.notOk(isFailedOutcome('None'));
+  const obs = (...o: string[]) => ({ observations: o, calls: 'c' });
+  t.same(countCrashes([obs('1', 'raises ValueError', 'timeout'), obs('1', '2', 'timeout'), obs('1', 'raises IndexError', 'raises IndexError'), { observations: undefined }]), [1, 0, 1, 0],
+    'only where some peer returned; everyone failing the same probe counts for no one');
+  t.same(countCrashes([obs('raises E'), { observations: ['1'], calls: 'other' }]), [0, 0], 'probes on other calls are not compared');
+  const crashy = { ...cand(2, 0, 'a'), crashes: 2 };
+  t.equal(selectCandidate([crashy, crashy, { ...cand(2, 0, 'b'), crashes: 0 }]), 2, 'fewer crashes outweigh a larger group');
+  t.equal(selectCandidate([cand(2), { ...cand(3, 0, 'a'), crashes: 5 }]), 1, 'but never a visible check');
 });
 
 t.test('agreement needs examples to probe: asserts, doctests, the caller’s tests', async (t) => {
