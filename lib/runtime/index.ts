@@ -7,4 +7,3 @@ export { ChatTemplate, type ChatMessage, type RenderOptions } from './ChatTempla
 export { readGguf, type GgufFile, type GgufTensorInfo, type GgufValue } from './gguf/GgufFile';
 export { ARCHITECTURES, type Architecture } from './architectures';
 export { resolveModelPath, MODELS_DIR } from './modelPaths';
-export { native, type NativeAddon } from './native';

@@ -2,7 +2,7 @@
 // row of logits (through the native sampler, seeded once) land within binomial bounds of
 // softmax / top-k / top-p / min-p probabilities computed here in float64.
 import t from 'tap';
-import { native } from '../../lib';
+import { native } from '../../lib/runtime/native';
 
 const LOGITS = Float32Array.from([2.0, 1.5, 1.0, 0.5, 0.0, -0.5, -1.0, -3.0]);
 const DRAWS = 10000;

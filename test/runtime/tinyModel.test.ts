@@ -2,7 +2,8 @@
 // tiny random-weight GGUF models of both architectures (every GGML type we load).
 import t from 'tap';
 import { rssTrend } from '../fixtures/rssTrend';
-import { ContextOverflowError, DisposedError, InvalidArgumentError, loadModel, native, type Model } from '../../lib';
+import { ContextOverflowError, DisposedError, InvalidArgumentError, loadModel, type Model } from '../../lib';
+import { native } from '../../lib/runtime/native';
 import { referenceForward } from '../fixtures/referenceForward';
 import type { GgmlTypeName } from '../fixtures/ggmlBlocks';
 import { makeTinyModel, TINY_LLAMA, TINY_QWEN2, type TinyConfig, type TinyModel } from '../fixtures/tinyModel';
