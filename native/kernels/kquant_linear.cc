@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/profile.h"
 #include "kernels/cpu_dispatch.h"
 #include "kernels/int8_activations.h"
 #include "kernels/neon.h"
@@ -430,6 +431,9 @@ int64_t kquant_row_bytes(int ggml_type, int64_t K) {
 }
 
 void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* out, int M, int N, int K) {
+  static profile::Phase* const lm_head = profile::Registry::get().phase("kquant.lm_head");
+  static profile::Phase* const layers = profile::Registry::get().phase("kquant.layers");
+  const profile::Scope timed(N > 50000 ? lm_head : layers);
   const int blocks = K / kSuper;
   const Kernel kernel = active_kernel();
   const SuperActivations a = quantize_super(x, M, K);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "common/profile.h"
 #include "kernels/attention.h"
 #include "kernels/cpu_kernels.h"
 #include "mlx/backend/cpu/encoder.h"
@@ -107,10 +108,13 @@ void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out,
   const size_t rows = static_cast<size_t>(L);
   float* n = scratch(0, rows * H);
   float* qkv = scratch(1, rows * qkv_cols);
+  CE_PROFILE("layer");
   rms_norm(h, b.attn_norm.data<float>(), c.rms_norm_eps, n, L, H);
   if (b.qkv) {
+    CE_PROFILE("layer.qkv");
     linear(*b.qkv, n, qkv, L);
-  } else {  // separate projections, packed the way the fused one lays its columns out
+  } else {
+    CE_PROFILE("layer.qkv");  // separate projections, packed the way the fused one lays its columns out
     const Linear* parts[3] = {&b.q, &b.k, &b.v};
     const int cols[3] = {q_cols, kv_cols, kv_cols}, at[3] = {0, q_cols, q_cols + kv_cols};
     float* y = scratch(2, rows * q_cols);
@@ -126,6 +130,7 @@ void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out,
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
   size_t first = 0;  // the segment's first row
   for (const auto& s : segs) {
+    CE_PROFILE("layer.rope+attention");
     float* sq = q + first * q_cols;
     for (int m = 0; m < s.rows; ++m) {
       float* row = qkv + (first + m) * static_cast<size_t>(qkv_cols);
@@ -153,15 +158,20 @@ void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out,
         std::copy_n(sa + (static_cast<size_t>(head) * s.rows + m) * D, D, q + (first + m) * q_cols + head * D);
     first += s.rows;
   }
-  linear(b.o, q, out, L);
+  {
+    CE_PROFILE("layer.o");
+    linear(b.o, q, out, L);
+  }
   for (size_t i = 0; i < rows * H; ++i) out[i] += h[i];
   // Feed-forward: SiLU(gate) * up, down projection, residual.
   rms_norm(out, b.ffn_norm.data<float>(), c.rms_norm_eps, n, L, H);
   float* gu = scratch(5, rows * 2 * I);
   float* act = scratch(6, rows * I);
   if (b.gate_up) {
+    CE_PROFILE("layer.gate_up");
     linear(*b.gate_up, n, gu, L);
   } else {  // gate into act, up into the scratch after it, then interleave per row
+    CE_PROFILE("layer.gate_up");
     float* up = scratch(7, rows * I);
     linear(b.gate, n, act, L);
     linear(b.up, n, up, L);
@@ -170,13 +180,19 @@ void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out,
       std::copy_n(up + m * I, I, gu + m * 2 * I + I);
     }
   }
+  {
+  CE_PROFILE("layer.silu");
   for (size_t m = 0; m < rows; ++m) {
     const float* g = gu + m * 2 * I;
     float* a = act + m * I;
     for (int i = 0; i < I; ++i) a[i] = g[i] / (1.0f + std::exp(-g[i])) * g[I + i];
   }
+  }
   float* down = scratch(2, rows * std::max(H, q_cols));
-  linear(b.down, act, down, L);
+  {
+    CE_PROFILE("layer.down");
+    linear(b.down, act, down, L);
+  }
   for (size_t i = 0; i < rows * H; ++i) out[i] += down[i];
 }
 

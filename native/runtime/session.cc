@@ -1,5 +1,7 @@
 #include "runtime/session.h"
 
+#include "common/profile.h"
+
 #include <algorithm>
 #include <cstring>
 #include <set>
@@ -120,9 +122,11 @@ std::vector<StepResult> Session::step_batch(const std::vector<Session*>& session
     s->validate_layers(capture_layers);
   }
   const int vocab = model->config().vocab_size;
+  CE_PROFILE("step_batch");
   std::vector<int> tokens;
   std::vector<KVCache*> caches;
   for (size_t i = 0; i < sessions.size(); ++i) {
+    CE_PROFILE("step_batch.sample");
     tokens.push_back(sample_token(sessions[i]->logits_->data<float>(), vocab, params[i], sessions[i]->rng_));
     caches.push_back(&sessions[i]->cache_);
   }
@@ -137,7 +141,10 @@ std::vector<StepResult> Session::step_batch(const std::vector<Session*>& session
     outputs.insert(outputs.end(), c->keys.begin(), c->keys.end());
     outputs.insert(outputs.end(), c->values.begin(), c->values.end());
   }
-  mx::eval(outputs);
+  {
+    CE_PROFILE("step_batch.eval");
+    mx::eval(outputs);
+  }
   std::vector<StepResult> results(sessions.size());
   for (size_t i = 0; i < sessions.size(); ++i) {
     Session* s = sessions[i];
