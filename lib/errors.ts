@@ -52,8 +52,9 @@ export class ContextOverflowError extends CompilerExpertError {
 
 /** A model or session was used after `dispose()`. */
 export class DisposedError extends CompilerExpertError {
-  constructor(what: string) {
-    super('DISPOSED', `${what} has been disposed`);
+  /** `what` names the object (`Session`); `message` replaces the default text (the addon's own). */
+  constructor(what: string, message = `${what} has been disposed`) {
+    super('DISPOSED', message);
   }
 }
 
@@ -87,7 +88,7 @@ export function fromNative(err: unknown, path = ''): unknown {
     case 'UNSUPPORTED_MODEL': return new UnsupportedModelError(path, message);
     case 'MODEL_IO': return new ModelIoError(message);
     case 'CONTEXT_OVERFLOW': return new ContextOverflowError(message);
-    case 'DISPOSED': return new DisposedError(message.replace(/ has been disposed$/, ''));
+    case 'DISPOSED': return new DisposedError('native object', message);
     case 'INVALID_ARGUMENT': return new InvalidArgumentError(message);
     default: return new CompilerExpertError(code, message, { cause: err });
   }

@@ -3,6 +3,7 @@
  * highest-priority expert whose `canHandle` accepts the context (ties go to the expert
  * registered first).
  */
+import { InvalidArgumentError } from '../errors';
 import type { ExpertContext, ExpertVerdict, Observations, VirtualExpertPlugin } from './types';
 
 /**
@@ -21,7 +22,7 @@ export class ExpertRegistry {
   /** Adds an expert. Throws when an expert with the same name is already registered. */
   register(plugin: VirtualExpertPlugin): this {
     if (this.plugins.some((p) => p.name === plugin.name)) {
-      throw new Error(`ExpertRegistry: an expert named '${plugin.name}' is already registered`);
+      throw new InvalidArgumentError(`ExpertRegistry: an expert named '${plugin.name}' is already registered`);
     }
     this.plugins.push(plugin);
     // Stable sort keeps registration order among equal priorities.

@@ -2,6 +2,7 @@
  * Exact arithmetic on a written expression: integers of any size and rationals, with
  * BigInt, parsed by hand (no eval, no floating point).
  */
+import { CompilerExpertError } from '../errors';
 
 /** A reduced fraction; `den` is always positive. */
 export interface Rational {
@@ -13,20 +14,18 @@ export interface Rational {
 export type ArithmeticDomainReason = 'division_by_zero' | 'inexact' | 'too_large';
 
 /** Thrown for an expression that has no exact value (division by zero, 2^0.5, too big). */
-export class ArithmeticDomainError extends Error {
+export class ArithmeticDomainError extends CompilerExpertError {
   readonly reason: ArithmeticDomainReason;
   constructor(reason: ArithmeticDomainReason, message: string) {
-    super(message);
+    super('ARITHMETIC_DOMAIN', message);
     this.reason = reason;
-    this.name = 'ArithmeticDomainError';
   }
 }
 
 /** Thrown for text that is not an arithmetic expression. */
-export class ArithmeticSyntaxError extends Error {
+export class ArithmeticSyntaxError extends CompilerExpertError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ArithmeticSyntaxError';
+    super('ARITHMETIC_SYNTAX', message);
   }
 }
 

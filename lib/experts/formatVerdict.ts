@@ -4,6 +4,7 @@
  * it only with a deprecation note. Every line costs context, so it is kept short.
  */
 import type { CodeLanguage } from '../detect/inferLanguage';
+import { SandboxRunError } from '../sandbox/errors';
 import type { RunError, RunResult } from '../sandbox/types';
 import type { GeneratedTest } from '../testgen/types';
 import type { VerdictStatus, VerdictTest } from './types';
@@ -149,8 +150,8 @@ export function formatVerdict(run: RunResult, options: FormatOptions): Formatted
       status = 'output_limit';
       break;
     case 'sandbox_error':
-      // Not a judgement of the code: the caller turns this into an expert_error.
-      throw new Error(`sandbox failed: ${run.error?.message ?? 'unknown'}`);
+      // Not a judgement of the code: the expert registry turns this into an expert_error verdict.
+      throw new SandboxRunError(`sandbox failed: ${run.error?.message ?? 'unknown'}`);
     default: {
       lines.push('✓ Executed successfully');
       const failed = tests.some((t) => !t.passed);

@@ -20,7 +20,7 @@ import { CodeBlockDetector, type FenceCloseEvent } from '../detect/CodeBlockDete
 import type { CodeLanguage } from '../detect/inferLanguage';
 import type { ExpertRegistry } from '../experts/ExpertRegistry';
 import type { ExpertContext, ExpertVerdict } from '../experts/types';
-import { AbortError } from '../errors';
+import { AbortError, InvalidArgumentError } from '../errors';
 import { extractPromptTests } from '../testgen/extractPromptTests';
 import type { Model } from '../runtime/Model';
 import type { SamplingOptions, Session } from '../runtime/Session';
@@ -116,7 +116,7 @@ export interface SearchResult {
  * comes first, so it wins every tie). A candidate without judged code loses to any with.
  */
 export function selectCandidate(candidates: readonly CandidateScore[]): number {
-  if (candidates.length === 0) throw new RangeError('no candidates to choose from');
+  if (candidates.length === 0) throw new InvalidArgumentError('no candidates to choose from');
   const company = agreeing(candidates);
   const key = (c: CandidateScore, i: number) => [c.hasCode ? 1 : 0, c.visiblePassed, -(c.crashes ?? 0), company[i], c.generatedPassed];
   let best = 0;

@@ -5,6 +5,7 @@ import type { HostConfig } from './host';
 import type { JailReport } from './JailReport';
 import { planJail, type JailPlan } from './jail';
 import { resolveLimits, type Language, type RunRequest, type RunResult, type SandboxLimits } from './types';
+import { InvalidArgumentError } from '../errors';
 
 /** Warm JS workers kept ready in the host: one per core of a small machine. */
 export const DEFAULT_JS_POOL_SIZE = 2;
@@ -131,8 +132,8 @@ export class Sandbox {
   /** Runs one program. Never throws for anything the program does. */
   async run(req: RunRequest): Promise<RunResult> {
     if (this.disposed) throw new SandboxDisposedError();
-    if (!req || !LANGUAGES.has(req.language)) throw new TypeError(`unknown language: ${String(req?.language)}`);
-    if (typeof req.code !== 'string') throw new TypeError('code must be a string');
+    if (!req || !LANGUAGES.has(req.language)) throw new InvalidArgumentError(`unknown language: ${String(req?.language)}`);
+    if (typeof req.code !== 'string') throw new InvalidArgumentError('code must be a string');
     const limits = resolveLimits(req.limits, this.limits);
     const tests = Array.isArray(req.tests) ? req.tests.map(String) : [];
     const started = performance.now();

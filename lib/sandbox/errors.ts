@@ -20,6 +20,13 @@ export class SandboxStartError extends SandboxError {
   }
 }
 
+/** A run could not be completed by the sandbox itself (its host crashed); says nothing about the code. */
+export class SandboxRunError extends SandboxError {
+  constructor(message: string) {
+    super('SANDBOX_RUN_FAILED', message);
+  }
+}
+
 /** The Sandbox was used after `dispose()`. */
 export class SandboxDisposedError extends SandboxError {
   constructor() {

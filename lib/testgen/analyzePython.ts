@@ -3,6 +3,7 @@
  * caller's process): syntax errors, and the signatures, type hints, docstring examples
  * and return behaviour of top-level functions.
  */
+import { CompilerExpertError } from '../errors';
 import type { RunRequest, RunResult } from '../sandbox/types';
 import { shapeFromType } from './inferShape';
 import type { CodeAnalysis, FunctionInfo } from './types';
@@ -155,10 +156,9 @@ interface RawAnalysis {
 }
 
 /** Thrown when the analyser itself could not run (the sandbox failed, or printed nothing). */
-export class PythonAnalysisError extends Error {
+export class PythonAnalysisError extends CompilerExpertError {
   constructor(message: string) {
-    super(message);
-    this.name = 'PythonAnalysisError';
+    super('PYTHON_ANALYSIS', message);
   }
 }
 

@@ -3,6 +3,7 @@
  * it, in priority order: the caller's, the prompt's, the documentation's examples, then
  * generated property checks.
  */
+import { InvalidArgumentError } from '../errors';
 import type { CodeLanguage } from '../detect/inferLanguage';
 import { analyzePython, CodeRunner } from './analyzePython';
 import { analyzeScript } from './analyzeScript';
@@ -50,9 +51,9 @@ function labelOf(code: string): string {
 export async function generateTests(code: string, language: CodeLanguage, options: GenerateTestsOptions = {}): Promise<GeneratedTests> {
   let analysis = options.analysis;
   if (analysis) {
-    if (analysis.language !== language) throw new TypeError('generateTests: options.analysis is of another language');
+    if (analysis.language !== language) throw new InvalidArgumentError('generateTests: options.analysis is of another language');
   } else if (language === 'python') {
-    if (!options.sandbox) throw new TypeError('generateTests: Python code needs options.sandbox to be analysed');
+    if (!options.sandbox) throw new InvalidArgumentError('generateTests: Python code needs options.sandbox to be analysed');
     analysis = await analyzePython(code, options.sandbox);
   } else {
     analysis = analyzeScript(code, language);

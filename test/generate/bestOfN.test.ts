@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
-import { Generator, type Sandbox } from '../../lib';
+import { Generator, InvalidArgumentError, type Sandbox } from '../../lib';
 import { GeneratorAnswerSource, runBench, type BenchTask } from '../../lib/bench';
 import { agreeing, countCrashes, hasProbeExamples, isFailedOutcome, passesVisible, selectCandidate, type CandidateScore } from '../../lib/generate/bestOfN';
 import type { ExpertVerdict } from '../../lib/experts/types';
@@ -24,7 +24,7 @@ t.test('selection order: visible checks, then agreement, then generated checks, 
   t.equal(selectCandidate([cand(2, 3, 'a'), cand(2, 3, 'b')]), 0, 'then the earliest (the greedy candidate)');
   t.equal(selectCandidate([cand(0, 0, '', false), cand(0, 0, 'y')]), 1, 'any judged code beats none');
   t.equal(selectCandidate([cand(0, 0, '', false)]), 0, 'a single candidate is chosen');
-  t.throws(() => selectCandidate([]), RangeError);
+  t.throws(() => selectCandidate([]), InvalidArgumentError);
 });
 
 t.test('agreeing counts each candidate’s group; candidates without code are in none', async (t) => {

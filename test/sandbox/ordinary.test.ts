@@ -114,3 +114,9 @@ t.test('jail report names its layers', async (t) => {
     t.ok(j.complete, JSON.stringify(j));
   }
 });
+
+t.test('a malformed request is refused with a typed error, and the sandbox stays usable', async (t) => {
+  await t.rejects(sandbox.run({ language: 'cobol' as 'python', code: '' }), { code: 'INVALID_ARGUMENT', message: 'unknown language: cobol' });
+  await t.rejects(sandbox.run({ language: 'python', code: 42 as unknown as string }), { code: 'INVALID_ARGUMENT' });
+  t.equal((await sandbox.run({ language: 'python', code: 'print(1)' })).stdout, '1\n');
+});
