@@ -44,6 +44,8 @@ export interface GenerateRequest {
   prompt: string;
   /** System prompt. Defaults to the template's own default. */
   system?: string;
+  /** Earlier turns of the conversation (user and assistant messages), before this prompt. */
+  history?: readonly ChatMessage[];
   /** Text the assistant's turn starts with (e.g. code to review); it is judged like generated text. */
   assistantPrefix?: string;
   /** Tests to run against the code, in its language; used before any generated test. */
@@ -80,6 +82,27 @@ export interface GeneratorOptions {
    * wander off ("I'm sorry, but…", a re-printed block) after a pass.
    */
   injectPasses?: boolean;
+  /**
+   * Generate in this session instead of a new one, e.g. a {@link Chat}'s: it is rewound to
+   * the longest prefix it shares with the prompt and only the rest is prefilled; it stays
+   * open afterwards (the caller's to dispose), holding the prompt and what was generated in it.
+   */
+  session?: Session;
+}
+
+/**
+ * Brings `session` to `ids` reusing what it already holds: rewinds to the longest common
+ * prefix (keeping at least one token to prefill, so the last logits are fresh) and prefills
+ * the rest. Returns how many tokens were reused.
+ */
+export async function alignSession(session: Session, ids: ArrayLike<number>): Promise<number> {
+  const have = session.tokens;
+  const limit = Math.min(have.length, ids.length - 1);
+  let shared = 0;
+  while (shared < limit && have[shared] === ids[shared]) shared++;
+  if (have.length > shared) await session.rewind(have.length - shared);
+  await session.prefill(Array.prototype.slice.call(ids, shared) as number[]);
+  return shared;
 }
 
 export class Generator {
@@ -100,6 +123,7 @@ export class Generator {
   private async promptIds(request: GenerateRequest): Promise<ArrayLike<number>> {
     const messages: ChatMessage[] = [];
     if (request.system) messages.push({ role: 'system', content: request.system });
+    messages.push(...(request.history ?? []));
     messages.push({ role: 'user', content: request.prompt });
     return this.model.tokenizer.encode(this.model.renderChat(messages) + (request.assistantPrefix ?? ''));
   }
@@ -109,13 +133,14 @@ export class Generator {
     const started = performance.now();
     const { model } = this;
     const promptIds = await this.promptIds(request);
-    const root = model.createSession({ contextLength: o.contextLength });
+    const root = o.session ?? model.createSession({ contextLength: o.contextLength });
     let search;
     let prefillMs = 0;
+    let reusedTokens = 0;
     try {
       if (o.sampling?.seed !== undefined) await root.reseed(o.sampling.seed);
       const t0 = performance.now();
-      await root.prefill(promptIds);
+      reusedTokens = await alignSession(root, promptIds);
       prefillMs = performance.now() - t0;
       search = await searchCandidates(model, root, experts, {
         prompt: request.prompt,
@@ -127,7 +152,7 @@ export class Generator {
         signal: o.signal,
       }, o.bestOfN);
     } finally {
-      root.dispose();
+      if (root !== o.session) root.dispose();
     }
     search.session.dispose();
     const chosen = search.candidates[search.chosen];
@@ -145,6 +170,7 @@ export class Generator {
           x.timings.decodeMs += cost.decodeMs;
           x.timings.expertMs += cost.expertMs;
           x.timings.prefillMs += prefillMs;
+          x.reusedTokens = reusedTokens;
           x.timings.totalMs = performance.now() - started;
           x.candidates = search.candidates.map(summarizeCandidate);
           x.expertCalls = (x.expertCalls ?? x.blocks.length) + search.expertCalls;
@@ -165,6 +191,7 @@ export class Generator {
       rounds: 0,
       finish,
       promptTokens: promptIds.length,
+      reusedTokens,
       generatedTokens: search.generatedTokens,
       injectedTokens: 0,
       expertCalls: search.expertCalls,
@@ -189,7 +216,8 @@ export class Generator {
     const prefix = request.assistantPrefix ?? '';
     const promptIds = await this.promptIds(request);
 
-    const session: Session = model.createSession({ contextLength: o.contextLength });
+    const session: Session = o.session ?? model.createSession({ contextLength: o.contextLength });
+    let reusedTokens = 0;
     const blocks: BlockSummary[] = [];
     let transcript = prefix;
     let answer = prefix;
@@ -202,7 +230,7 @@ export class Generator {
       // The seed starts the random stream once; each step then advances it.
       if (o.sampling?.seed !== undefined) await session.reseed(o.sampling.seed);
       let t0 = performance.now();
-      await session.prefill(promptIds);
+      reusedTokens = await alignSession(session, promptIds);
       timings.prefillMs = performance.now() - t0;
       let detector = new CodeBlockDetector();
       const pending: FenceCloseEvent[] = [];
@@ -365,12 +393,12 @@ export class Generator {
       }
       collect(detector.end());
     } finally {
-      session.dispose();
+      if (session !== o.session) session.dispose();
     }
     timings.totalMs = performance.now() - started;
     const result: GenerationResult = {
       transcript, answer, finalCode, blocks, rounds, finish,
-      promptTokens: promptIds.length, generatedTokens: generated, injectedTokens: injectedTotal, timings,
+      promptTokens: promptIds.length, reusedTokens, generatedTokens: generated, injectedTokens: injectedTotal, timings,
       expertCalls: blocks.length,
     };
     yield { type: 'done', result };

@@ -74,6 +74,8 @@ export interface GenerationResult {
   rounds: number;
   finish: FinishReason;
   promptTokens: number;
+  /** Prompt tokens already in the session (a chat's earlier turns), not prefilled again. */
+  reusedTokens?: number;
   generatedTokens: number;
   injectedTokens: number;
   /** Verdicts asked for (every judged block of every candidate). */

@@ -2,3 +2,5 @@ export { Generator, DEFAULT_MAX_ROUNDS, DEFAULT_ANSWER_MAX_TOKENS, type Generate
 export type { GenerationEvent, GenerationResult, BlockSummary, FinishReason, TokenEvent, CodeBlockEvent, ExpertStartEvent, ExpertResultEvent, InjectedEvent, RoundEvent, DoneEvent } from './events';
 export { frameVerdict, FALLBACK_HEADER } from './injection';
 export { defaultExperts } from './defaultExperts';
+export { Chat, type ChatOptions, type ChatSendOptions } from './Chat';
+export { alignSession } from './Generator';

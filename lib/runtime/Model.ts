@@ -8,6 +8,8 @@ import { generateBatch, stepBatch, type BatchStepOptions, type BatchToken } from
 import type { NativeModel, NativeModelConfig, NativeSession } from './native';
 import { Session, type GenerateOptions, type GenerationSummary, type SessionOwner, type StepResult } from './Session';
 import type { Tokenizer } from './tokenizer/Tokenizer';
+// Chat builds on the generator, which builds on this module; Chat is only used at call time.
+import { Chat, type ChatOptions } from '../generate/Chat';
 
 export interface ModelInfo {
   path: string;
@@ -128,6 +130,15 @@ export class Model {
   }
 
   /** Renders a conversation with the model's chat template. */
+  /**
+   * A conversation with this model (and the experts in `options`): each `send` streams the
+   * generator's events and reuses the conversation's cached prefix. See {@link Chat}.
+   */
+  createChat(options?: ChatOptions): Chat {
+    if (!this.native) throw new DisposedError('model');
+    return new Chat(this, options);
+  }
+
   renderChat(messages: ChatMessage[], options?: RenderOptions): string {
     return this.chatTemplate.render(messages, options);
   }
