@@ -12,6 +12,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'a short built-in scenario on the default model (buggy code, verdict, self-correction)',
     load: async () => (await import('./demo')).demoCommand,
   },
+  chat: {
+    summary: 'an interactive chat with the compiler expert (one live session; /reset, /save FILE, /load FILE)',
+    load: async () => (await import('./chat')).chatCommand,
+  },
   run: {
     summary: 'generate an answer to "prompt" with the compiler expert in the loop',
     load: async () => (await import('./run')).runCommand,
