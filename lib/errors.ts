@@ -81,6 +81,7 @@ export class AbortError extends CompilerExpertError {
 
 /** Maps an error thrown by the addon to its typed class (unknown errors pass through). */
 export function fromNative(err: unknown, path = ''): unknown {
+  if (err instanceof CompilerExpertError) return err; // already typed (thrown on the JS side)
   if (!(err instanceof Error) || typeof (err as { code?: unknown }).code !== 'string') return err;
   const { code, message } = err as Error & { code: string };
   switch (code) {

@@ -43,8 +43,9 @@ function promptIds(vocab, n) {
 }
 
 async function runOurs(path) {
-  const { loadModel, native } = require('../dist/index.js');
-  native().threadCount(THREADS);
+  const { loadModel } = require('../dist/index.js');
+  const { native } = require('../dist/runtime/native.js');
+  native().threadCount(THREADS); // the pool's size; loadModel's threads caps one model below it
   const t0 = performance.now();
   const model = await loadModel(path);
   const loadMs = performance.now() - t0;
@@ -86,8 +87,9 @@ async function runLlama(path) {
 }
 
 async function runOursBatch(path) {
-  const { loadModel, native } = require('../dist/index.js');
-  native().threadCount(THREADS);
+  const { loadModel } = require('../dist/index.js');
+  const { native } = require('../dist/runtime/native.js');
+  native().threadCount(THREADS); // the pool's size; loadModel's threads caps one model below it
   const model = await loadModel(path);
   const ids = promptIds(model.info.vocabSize, FORK_PREFIX + 50);
   const warm = model.createSession({ contextLength: 64 });

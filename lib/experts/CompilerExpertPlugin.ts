@@ -106,7 +106,7 @@ export class CompilerExpertPlugin implements VirtualExpertPlugin {
       code: block.code,
       tests: generated.tests.map((t) => t.code),
       ...(this.options.limits && { limits: this.options.limits }),
-    });
+    }, { signal });
     signal?.throwIfAborted();
     const formatted = formatVerdict(run, {
       language,
@@ -138,7 +138,7 @@ export class CompilerExpertPlugin implements VirtualExpertPlugin {
       code: block.code,
       tests: calls.map((c) => dialect.observe(c)),
       ...(this.options.limits && { limits: this.options.limits }),
-    });
+    }, { signal });
     const outcomes = calls.map((_, i) => {
       const t = run.tests[i];
       if (!t) return run.status;

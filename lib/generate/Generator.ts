@@ -95,13 +95,13 @@ export interface GeneratorOptions {
  * prefix (keeping at least one token to prefill, so the last logits are fresh) and prefills
  * the rest. Returns how many tokens were reused.
  */
-export async function alignSession(session: Session, ids: ArrayLike<number>): Promise<number> {
+export async function alignSession(session: Session, ids: ArrayLike<number>, signal?: AbortSignal): Promise<number> {
   const have = session.tokens;
   const limit = Math.min(have.length, ids.length - 1);
   let shared = 0;
   while (shared < limit && have[shared] === ids[shared]) shared++;
   if (have.length > shared) await session.rewind(have.length - shared);
-  await session.prefill(Array.prototype.slice.call(ids, shared) as number[]);
+  await session.prefill(Array.prototype.slice.call(ids, shared) as number[], { signal });
   return shared;
 }
 
@@ -140,7 +140,7 @@ export class Generator {
     try {
       if (o.sampling?.seed !== undefined) await root.reseed(o.sampling.seed);
       const t0 = performance.now();
-      reusedTokens = await alignSession(root, promptIds);
+      reusedTokens = await alignSession(root, promptIds, o.signal);
       prefillMs = performance.now() - t0;
       search = await searchCandidates(model, root, experts, {
         prompt: request.prompt,
@@ -230,7 +230,7 @@ export class Generator {
       // The seed starts the random stream once; each step then advances it.
       if (o.sampling?.seed !== undefined) await session.reseed(o.sampling.seed);
       let t0 = performance.now();
-      reusedTokens = await alignSession(session, promptIds);
+      reusedTokens = await alignSession(session, promptIds, o.signal);
       timings.prefillMs = performance.now() - t0;
       let detector = new CodeBlockDetector();
       const pending: FenceCloseEvent[] = [];
@@ -319,7 +319,7 @@ export class Generator {
             break loop;
           }
           t0 = performance.now();
-          await session.inject(ids);
+          await session.prefill(ids, { signal: o.signal });
           const injectMs = performance.now() - t0;
           timings.injectMs += injectMs;
           injectedTotal += ids.length;

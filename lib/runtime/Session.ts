@@ -59,6 +59,9 @@ export interface GenerateOptions extends StepOptions {
 
 export const DEFAULT_MAX_TOKENS = 256;
 
+/** Tokens per native call of an abortable prefill: an abort waits for one chunk at most. */
+export const PREFILL_CHUNK = 256;
+
 /** A generated token with the text it completed (may be '' mid-character). */
 export interface GeneratedToken {
   token: number;
@@ -169,13 +172,23 @@ export class Session {
     return this.run((n) => n.reseed(seed));
   }
 
-  /** Appends a prompt to the cache (computes only these tokens). */
-  prefill(tokens: ArrayLike<number>): Promise<void> {
+  /**
+   * Appends a prompt to the cache (computes only these tokens). With a `signal`, the tokens
+   * go in chunks of {@link PREFILL_CHUNK} and an abort between chunks rejects with AbortError;
+   * the chunks already computed stay in the session (see {@link length}).
+   */
+  prefill(tokens: ArrayLike<number>, options: { signal?: AbortSignal } = {}): Promise<void> {
     const ids = Int32Array.from(tokens);
     if (ids.length === 0) return Promise.reject(new InvalidArgumentError('prefill needs at least one token'));
+    const { signal } = options;
+    const chunk = signal ? PREFILL_CHUNK : ids.length;
     return this.run(async (n) => {
-      await n.append(ids);
-      this.history.push(...ids);
+      for (let at = 0; at < ids.length; at += chunk) {
+        if (signal?.aborted) throw new AbortError('the prefill was aborted');
+        const part = chunk === ids.length ? ids : ids.slice(at, Math.min(ids.length, at + chunk));
+        await n.append(part);
+        this.history.push(...part);
+      }
     });
   }
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, ModelFormatError, ModelNotFoundError, UnsupportedModelError, fromNative } from '../errors';
+import { AbortError, InvalidArgumentError, ModelFormatError, ModelNotFoundError, UnsupportedModelError, fromNative } from '../errors';
 import { findArchitecture, type Architecture } from './architectures';
 import { ChatTemplate } from './ChatTemplate';
 import { readGguf, type GgufFile } from './gguf/GgufFile';
@@ -30,6 +30,14 @@ export interface LoadModelOptions {
    * everywhere. `model.info.kvCacheType` says which one a loaded model has.
    */
   kvCacheType?: 'float16' | 'float32';
+  /**
+   * Kernel threads for this model's work (loading, prefill, decode). Defaults to every core
+   * of the process's kernel pool (the machine's cores, or COMPILER_EXPERT_THREADS); more than
+   * the pool has runs on the pool's. Two models in one process may use different counts.
+   */
+  threads?: number;
+  /** Aborts the load between its phases (the model's memory is released); rejects with AbortError. */
+  signal?: AbortSignal;
 }
 
 interface Prepared {
@@ -137,6 +145,14 @@ export async function loadModel(modelPath: string, options: LoadModelOptions = {
   if (kvCacheType !== 'float16' && kvCacheType !== 'float32') {
     throw new InvalidArgumentError(`kvCacheType must be 'float16' or 'float32', not ${JSON.stringify(options.kvCacheType)}`);
   }
+  const { threads, signal } = options;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new InvalidArgumentError(`threads must be an integer from 1 to 256, not ${JSON.stringify(threads)}`);
+  }
+  const checkAbort = () => {
+    if (signal?.aborted) throw new AbortError('loading the model was aborted');
+  };
+  checkAbort();
   const resolved = path.resolve(modelPath);
   let st;
   try {
@@ -156,12 +172,17 @@ export async function loadModel(modelPath: string, options: LoadModelOptions = {
   if (prepared.tokenizer.vocabSize > prepared.config.vocabSize) {
     throw new ModelFormatError(resolved, `tokenizer has ${prepared.tokenizer.vocabSize} tokens but the model only ${prepared.config.vocabSize}`);
   }
+  checkAbort();
   progress?.('weights', 0.3);
   let nativeModel;
   try {
-    nativeModel = await native().loadModel({ ...prepared.config, float32Cache: kvCacheType === 'float32' }, prepared.manifest, prepared.quantization);
+    nativeModel = await native().loadModel({ ...prepared.config, float32Cache: kvCacheType === 'float32', threads: threads ?? 0 }, prepared.manifest, prepared.quantization);
   } catch (err) {
     throw fromNative(err, resolved);
+  }
+  if (signal?.aborted) {
+    nativeModel.dispose();
+    throw new AbortError('loading the model was aborted');
   }
   progress?.('ready', 1);
   const info: ModelInfo = {

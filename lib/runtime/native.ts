@@ -22,6 +22,8 @@ export interface NativeModelConfig {
   maxContext: number;
   /** Keep the KV cache float32 even where the CPU layers could keep it float16. */
   float32Cache?: boolean;
+  /** Kernel threads for this model's work; 0: the whole pool. */
+  threads?: number;
 }
 
 /** Where one tensor's bytes are (see native/loader/tensor_store.h). */
@@ -78,6 +80,8 @@ export interface NativeAddon {
   sampleCheck(logits: Float32Array, sampling: NativeSampling, seed: number, count: number): Int32Array;
   /** Gets (and with an argument, sets) the kernels' thread count. */
   threadCount(n?: number): number;
+  /** Test hook: threads the last parallel kernel call split its work over. */
+  lastParallelParts(): number;
 }
 
 let addon: NativeAddon | undefined;

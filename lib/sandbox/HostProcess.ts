@@ -86,12 +86,16 @@ export class HostProcess {
   }
 
   /** Sends a run; resolves with its result, or with the host's exit if it died first. */
-  send(req: Omit<Extract<HostRequest, { type: 'run' }>, 'id'>): Promise<{ result: RunResult; cpuMs: number } | HostExit> {
+  send(req: Omit<Extract<HostRequest, { type: 'run' }>, 'id'>, signal?: AbortSignal): Promise<{ result: RunResult; cpuMs: number } | HostExit> {
     if (this.exitInfo) return Promise.resolve(this.exitInfo);
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, { resolve });
       this.child.stdin!.write(JSON.stringify({ ...req, id }) + '\n');
+      // The host terminates the run's worker and still answers (the answer is then ignored).
+      signal?.addEventListener('abort', () => {
+        if (this.pending.has(id) && !this.exitInfo) this.child.stdin!.write(JSON.stringify({ type: 'cancel', id }) + '\n');
+      }, { once: true });
     });
   }
 

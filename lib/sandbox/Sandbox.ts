@@ -5,7 +5,7 @@ import type { HostConfig } from './host';
 import type { JailReport } from './JailReport';
 import { planJail, type JailPlan } from './jail';
 import { resolveLimits, type Language, type RunRequest, type RunResult, type SandboxLimits } from './types';
-import { InvalidArgumentError } from '../errors';
+import { AbortError, InvalidArgumentError } from '../errors';
 
 /** Warm JS workers kept ready in the host: one per core of a small machine. */
 export const DEFAULT_JS_POOL_SIZE = 2;
@@ -129,9 +129,14 @@ export class Sandbox {
     return this.plan.report;
   }
 
-  /** Runs one program. Never throws for anything the program does. */
-  async run(req: RunRequest): Promise<RunResult> {
+  /**
+   * Runs one program. Never throws for anything the program does. An aborted `signal` stops
+   * the run at once (its worker is terminated; other runs go on) and rejects with AbortError.
+   */
+  async run(req: RunRequest, options: { signal?: AbortSignal } = {}): Promise<RunResult> {
+    const { signal } = options;
     if (this.disposed) throw new SandboxDisposedError();
+    if (signal?.aborted) throw new AbortError();
     if (!req || !LANGUAGES.has(req.language)) throw new InvalidArgumentError(`unknown language: ${String(req?.language)}`);
     if (typeof req.code !== 'string') throw new InvalidArgumentError('code must be a string');
     const limits = resolveLimits(req.limits, this.limits);
@@ -148,8 +153,15 @@ export class Sandbox {
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), deadlineMs);
     });
-    const answer = await Promise.race([host.send({ type: 'run', language: req.language, code: req.code, tests, limits }), deadline]);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<'aborted'>((resolve) => {
+      onAbort = () => resolve('aborted');
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const answer = await Promise.race([host.send({ type: 'run', language: req.language, code: req.code, tests, limits }, signal), deadline, aborted]);
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    if (answer === 'aborted') throw new AbortError('the sandbox run was aborted');
     if (answer === 'deadline') {
       // The host itself hung (the worker timeout lives in the host): kill it, the jail with it.
       this.log(`host ${host.pid} missed a deadline of ${deadlineMs} ms; killing it`);

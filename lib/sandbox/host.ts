@@ -104,13 +104,25 @@ function typescript(): TypeScriptCompiler {
   return compiler;
 }
 
+// Runs in flight, by id: resolving one's entry stops it (a `cancel` from the caller).
+const cancels = new Map<number, () => void>();
+
 async function run(req: Extract<HostRequest, { type: 'run' }>): Promise<RunResult> {
   const limits: SandboxLimits = req.limits;
+  const cancelled = new Promise<void>((resolve) => cancels.set(req.id, resolve));
+  try {
+    return await runJob(req, limits, cancelled);
+  } finally {
+    cancels.delete(req.id);
+  }
+}
+
+async function runJob(req: Extract<HostRequest, { type: 'run' }>, limits: SandboxLimits, cancelled: Promise<void>): Promise<RunResult> {
   if (req.language === 'python') {
-    return runInWorker(pools.python.take(limits.memoryMb), { type: 'job', code: req.code, tests: req.tests }, limits, { watchRss: false });
+    return runInWorker(pools.python.take(limits.memoryMb), { type: 'job', code: req.code, tests: req.tests }, limits, { watchRss: false, cancelled });
   }
   if (req.language === 'javascript') {
-    return runInWorker(pools.js.take(limits.memoryMb), { type: 'job', code: req.code, tests: req.tests }, limits, { watchRss: true });
+    return runInWorker(pools.js.take(limits.memoryMb), { type: 'job', code: req.code, tests: req.tests }, limits, { watchRss: true, cancelled });
   }
   const started = performance.now();
   const ts = typescript().compile(req.code, req.tests);
@@ -126,7 +138,7 @@ async function run(req: Extract<HostRequest, { type: 'run' }>): Promise<RunResul
     }
   });
   const job: WorkerJob = { type: 'job', code: ts.js, tests: runnable };
-  const result = await runInWorker(pools.js.take(limits.memoryMb), job, limits, { watchRss: true });
+  const result = await runInWorker(pools.js.take(limits.memoryMb), job, limits, { watchRss: true, cancelled });
   const remap = (line: number | undefined) => {
     if (line === undefined) return undefined;
     for (let l = Math.min(line, ts.lineMap.length); l >= 1; l--) if (ts.lineMap[l - 1]) return ts.lineMap[l - 1];
@@ -165,6 +177,10 @@ function cpuMs(): number {
 
 async function handle(req: HostRequest): Promise<void> {
   if (req.type === 'shutdown') process.exit(0);
+  if (req.type === 'cancel') {
+    cancels.get(req.id)?.();
+    return;
+  }
   if (req.type !== 'run') return;
   let result: RunResult;
   try {

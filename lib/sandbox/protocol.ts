@@ -7,6 +7,8 @@ import type { Language, RunResult, SandboxLimits } from './types';
 /** Caller → host. */
 export type HostRequest =
   | { type: 'run'; id: number; language: Language; code: string; tests: string[]; limits: SandboxLimits }
+  /** Stop run `id` now (its worker is terminated); the host still answers it, and the caller ignores that. */
+  | { type: 'cancel'; id: number }
   | { type: 'shutdown' };
 
 /** Host → caller. `cpuMs` lets the caller recycle the host before its CPU rlimit ends it. */

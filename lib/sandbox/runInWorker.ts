@@ -8,6 +8,8 @@ export interface RunInWorkerOptions {
   watchRss: boolean;
   /** Resident memory the host may grow by beyond memoryMb before a run is stopped. Defaults to 128 MiB. */
   rssSlackMb?: number;
+  /** Resolves when the caller gave the run up: the worker is terminated at once. */
+  cancelled?: Promise<void>;
 }
 
 const RSS_POLL_MS = 20;
@@ -43,6 +45,7 @@ export async function runInWorker(warm: WarmWorker, job: WorkerJob, limits: Sand
     });
     worker.once('exit', (code) => resolve({ status: 'sandbox_error', error: { type: 'SandboxError', message: `worker exited with code ${code}` } }));
     timers.push(setTimeout(() => resolve({ status: 'timeout', error: { type: 'Timeout', message: `execution exceeded ${limits.timeoutMs} ms` } }), limits.timeoutMs));
+    void options.cancelled?.then(() => resolve({ status: 'sandbox_error', error: { type: 'Cancelled', message: 'the run was cancelled by the caller' } }));
     void channel.onOverflow().then(() => resolve({ status: 'output_limit', error: { type: 'OutputLimit', message: `output exceeded ${limits.outputBytes} bytes` } }));
     if (options.watchRss) {
       const base = process.memoryUsage.rss();

@@ -10,7 +10,8 @@ import type { CodeAnalysis, FunctionInfo } from './types';
 
 /** Anything that runs a {@link RunRequest}: a Sandbox, or a wrapper around one. */
 export interface CodeRunner {
-  run(request: RunRequest): Promise<RunResult>;
+  /** Runs a request; an aborted `signal` should stop it and reject (a Sandbox does). */
+  run(request: RunRequest, options?: { signal?: AbortSignal }): Promise<RunResult>;
 }
 
 // The analyser prints one line: this marker, then JSON. The marker keeps the parse

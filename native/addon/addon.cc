@@ -44,6 +44,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     if (info[0].IsNumber()) ce::kernels::set_thread_count(info[0].As<Napi::Number>().Int32Value());
     return Napi::Number::New(info.Env(), ce::kernels::thread_count());
   }, "threadCount"));
+  // Test hook: how many threads the last parallel_for split its work over.
+  exports.Set("lastParallelParts", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Napi::Number::New(info.Env(), ce::kernels::last_parallel_parts());
+  }, "lastParallelParts"));
   return exports;
 }
 

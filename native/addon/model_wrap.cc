@@ -4,6 +4,7 @@
 #include "addon/mlx_thread.h"
 #include "addon/session_wrap.h"
 #include "common/errors.h"
+#include "kernels/thread_pool.h"
 #include "runtime/session.h"
 
 namespace ce::addon {
@@ -95,6 +96,7 @@ Napi::Value NativeModel::StepBatch(const Napi::CallbackInfo& info) {
   }
   std::vector<int> layers = to_int_vector(info[2], "captureLayers");
   return run_on_mlx_thread(env, [sessions, params, layers, objects]() -> ToJs {
+    if (!sessions.empty()) kernels::set_call_threads(sessions.front()->model().config().threads);
     std::vector<Session*> raw;
     for (const auto& s : sessions) raw.push_back(s.get());
     auto results = std::make_shared<std::vector<StepResult>>(Session::step_batch(raw, params, layers));
@@ -149,6 +151,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   std::vector<TensorSpec> specs = to_tensor_specs(info[1].As<Napi::Array>());
   std::optional<MlxQuantization> quant = to_mlx_quantization(info[2]);
   return run_on_mlx_thread(env, [config = std::move(config), specs = std::move(specs), quant]() mutable -> ToJs {
+    kernels::set_call_threads(config.threads);
     TensorStore store(std::move(specs), quant);
     auto model = std::make_shared<const Transformer>(std::move(config), store);
     return [model](Napi::Env env) -> Napi::Value { return NativeModel::Wrap(env, model); };

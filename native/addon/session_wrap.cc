@@ -5,6 +5,7 @@
 #include "addon/convert.h"
 #include "addon/mlx_thread.h"
 #include "common/errors.h"
+#include "kernels/thread_pool.h"
 
 namespace ce::addon {
 
@@ -75,6 +76,7 @@ Napi::Value NativeSession::run(Napi::Env env, Op op) {
   // Session itself, and a persistent reference keeps `this` for the length update.
   auto self = std::make_shared<Napi::ObjectReference>(Napi::Persistent(Value()));
   return run_on_mlx_thread(env, [s, op, self]() mutable -> ToJs {
+    kernels::set_call_threads(s->model().config().threads);
     ToJs to_js = op(*s);
     const int length = s->length();
     const uint64_t bytes = s->cache_bytes();

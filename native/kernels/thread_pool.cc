@@ -54,17 +54,18 @@ class Pool {
     stopping_ = false;
     // New workers start from the current generation: earlier jobs are not theirs.
     const uint64_t now = generation_.load();
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, now] { work(now); });
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, now, i] { work(i, now); });
   }
 
-  void run(int n, const std::function<void(int, int)>& fn) {
-    const int parts = std::min(size(), n);
+  void run(int n, const std::function<void(int, int)>& fn, int cap) {
+    const int parts = std::min(cap > 0 ? std::min(cap, size()) : size(), n);
     if (parts <= 1) {
       if (n > 0) fn(0, n);
       return;
     }
     fn_ = &fn;
     n_ = n;
+    active_ = parts;  // workers 1..parts-1 take chunks; the others only acknowledge
     chunk_ = std::max(1, n / (parts * kChunksPerThread));
     next_.store(0, std::memory_order_relaxed);
     // Every worker acknowledges every job, even one with no range for it, so none
@@ -93,7 +94,7 @@ class Pool {
     }
   }
 
-  void work(uint64_t seen) {
+  void work(int index, uint64_t seen) {
     for (;;) {
       uint64_t now = generation_.load(std::memory_order_acquire);
       for (int i = 0; i < kSpins && now == seen && !stopping_.load(std::memory_order_relaxed); ++i) {
@@ -107,7 +108,7 @@ class Pool {
       }
       if (stopping_.load()) return;
       seen = now;
-      take_chunks();
+      if (index < active_) take_chunks();
       if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lock(mutex_);
         done_cv_.notify_one();
@@ -131,7 +132,7 @@ class Pool {
   // Written by the caller before the generation moves (release), read by workers
   // after they see it move (acquire).
   const std::function<void(int, int)>* fn_ = nullptr;
-  int n_ = 0, chunk_ = 1;
+  int n_ = 0, chunk_ = 1, active_ = 1;
   std::atomic<int> next_{0};
   std::atomic<int> pending_{0};
   std::atomic<uint64_t> generation_{0};
@@ -162,9 +163,20 @@ void set_thread_count(int n) {
   pool().resize(std::clamp(n, 1, 256));
 }
 
+namespace {
+std::atomic<int> call_cap{0};
+std::atomic<int> last_parts{0};
+}
+
+int last_parallel_parts() { return last_parts.load(); }
+
+void set_call_threads(int n) { call_cap.store(std::max(0, n), std::memory_order_relaxed); }
+
 void parallel_for(int n, const std::function<void(int, int)>& fn) {
   std::lock_guard<std::mutex> lock(pool_mutex());
-  pool().run(n, fn);
+  const int cap = call_cap.load(std::memory_order_relaxed);
+  if (n > 1) last_parts.store(std::min(cap > 0 ? std::min(cap, pool().size()) : pool().size(), n), std::memory_order_relaxed);
+  pool().run(n, fn, cap);
 }
 
 }  // namespace ce::kernels

@@ -12,6 +12,14 @@ namespace ce::kernels {
 int thread_count();
 void set_thread_count(int n);
 
+// Caps the threads of the parallel_for calls that follow (0: no cap, the whole pool). The
+// addon sets it from a model's `threads` before each piece of that model's work; all of
+// it runs on the one MLX thread, one piece at a time, so a cap never mixes two models.
+void set_call_threads(int n);
+
 void parallel_for(int n, const std::function<void(int begin, int end)>& fn);
+
+// Threads the last parallel_for with more than one item of work used (for tests).
+int last_parallel_parts();
 
 }  // namespace ce::kernels

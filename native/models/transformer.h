@@ -31,6 +31,9 @@ struct ModelConfig {
   int max_context = 2048;
   // Keep the KV cache float32 where it could be float16 (see Transformer::kv_dtype).
   bool float32_cache = false;
+  // Kernel threads for this model's work (0: all of the pool's). Not architecture: the
+  // addon applies it (kernels::set_call_threads) before running anything of this model.
+  int threads = 0;
 };
 
 struct Block {

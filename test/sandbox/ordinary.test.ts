@@ -120,3 +120,14 @@ t.test('a malformed request is refused with a typed error, and the sandbox stays
   await t.rejects(sandbox.run({ language: 'python', code: 42 as unknown as string }), { code: 'INVALID_ARGUMENT' });
   t.equal((await sandbox.run({ language: 'python', code: 'print(1)' })).stdout, '1\n');
 });
+
+t.test('an aborted signal stops its run at once; other runs go on', async (t) => {
+  const controller = new AbortController();
+  const endless = sandbox.run({ language: 'javascript', code: 'for (;;) {}', limits: { timeoutMs: 60_000 } }, { signal: controller.signal });
+  const neighbour = sandbox.run({ language: 'python', code: 'import time\ntime.sleep(0.3)\nprint("done")' });
+  setTimeout(() => controller.abort(), 200);
+  await t.rejects(endless, { code: 'ABORTED' }, 'the endless run rejects long before its 60 s limit');
+  t.equal((await neighbour).stdout, 'done\n', 'the run beside it finished');
+  t.equal((await sandbox.run({ language: 'javascript', code: 'console.log(6 * 7)' })).stdout, '42\n', 'the sandbox stays usable');
+  await t.rejects(sandbox.run({ language: 'python', code: 'print(1)' }, { signal: AbortSignal.abort() }), { code: 'ABORTED' }, 'an already aborted signal runs nothing');
+});
