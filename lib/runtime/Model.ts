@@ -8,6 +8,7 @@ import { generateBatch, stepBatch, type BatchStepOptions, type BatchToken } from
 import type { NativeModel, NativeModelConfig, NativeSession } from './native';
 import { Session, type GenerateOptions, type GenerationSummary, type SessionOwner, type StepResult } from './Session';
 import type { Tokenizer } from './tokenizer/Tokenizer';
+import type { ModelKernels } from './loadModel';
 // Chat builds on the generator, which builds on this module; Chat is only used at call time.
 import { Chat, type ChatOptions } from '../generate/Chat';
 
@@ -36,6 +37,8 @@ export interface ModelInfo {
    * the memory: 2 bytes x 2 x layers x KV heads x head size per position), else `float32`.
    */
   kvCacheType: 'float16' | 'float32';
+  /** Which code runs the layers: our CPU kernels where they apply, or stock MLX ops throughout (see {@link LoadModelOptions.kernels}). */
+  kernels: ModelKernels;
 }
 
 export interface SessionOptions {

@@ -1,4 +1,4 @@
-export { loadModel, type LoadModelOptions, type LoadPhase } from './loadModel';
+export { loadModel, type LoadModelOptions, type LoadPhase, type ModelKernels } from './loadModel';
 export { Model, DEFAULT_CONTEXT_LENGTH, type ModelInfo, type SessionOptions } from './Model';
 export { Session, DEFAULT_MAX_TOKENS, type SamplingOptions, type ForkOptions, type StepOptions, type StepResult, type GenerateOptions, type GeneratedToken, type GenerationSummary, type StopReason } from './Session';
 export { type BatchStepOptions, type BatchToken } from './batch';

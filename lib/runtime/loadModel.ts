@@ -19,6 +19,14 @@ import { Tokenizer } from './tokenizer/Tokenizer';
 
 export type LoadPhase = 'header' | 'tokenizer' | 'weights' | 'ready';
 
+/**
+ * `native`: our CPU kernels where they apply (the one-op CPU layer, K-quant and affine
+ * kernels, our attention), stock MLX elsewhere. `mlx`: exactly what a GPU stream runs, on
+ * any device: stock MLX ops for every layer, stock quantized_matmul and attention, K-quants
+ * converted to MLX's affine groups at load.
+ */
+export type ModelKernels = 'native' | 'mlx';
+
 export interface LoadModelOptions {
   /** Called as loading moves through its phases (for progress bars). */
   onProgress?: (phase: LoadPhase, fraction: number) => void;
@@ -38,6 +46,11 @@ export interface LoadModelOptions {
   threads?: number;
   /** Aborts the load between its phases (the model's memory is released); rejects with AbortError. */
   signal?: AbortSignal;
+  /**
+   * Which code runs the model (see {@link ModelKernels}). Defaults to `native`, or to `mlx`
+   * when COMPILER_EXPERT_STOCK_MLX is set (benchmarks' stock rows, and the GPU path's tests on CPU).
+   */
+  kernels?: ModelKernels;
 }
 
 interface Prepared {
@@ -46,7 +59,7 @@ interface Prepared {
   quantization?: { bits: number; groupSize: number };
   tokenizer: Tokenizer;
   chatTemplate: ChatTemplate;
-  info: Omit<ModelInfo, 'weightBytes' | 'decodeBytes' | 'kvCacheType'>;
+  info: Omit<ModelInfo, 'weightBytes' | 'decodeBytes' | 'kvCacheType' | 'kernels'>;
 }
 
 function architectureOf(name: string, file: string): Architecture {
@@ -146,6 +159,8 @@ export async function loadModel(modelPath: string, options: LoadModelOptions = {
     throw new InvalidArgumentError(`kvCacheType must be 'float16' or 'float32', not ${JSON.stringify(options.kvCacheType)}`);
   }
   const { threads, signal } = options;
+  const kernels = options.kernels ?? (process.env.COMPILER_EXPERT_STOCK_MLX ? 'mlx' : 'native');
+  if (kernels !== 'native' && kernels !== 'mlx') throw new InvalidArgumentError(`kernels must be 'native' or 'mlx', not ${JSON.stringify(options.kernels)}`);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
     throw new InvalidArgumentError(`threads must be an integer from 1 to 256, not ${JSON.stringify(threads)}`);
   }
@@ -176,7 +191,7 @@ export async function loadModel(modelPath: string, options: LoadModelOptions = {
   progress?.('weights', 0.3);
   let nativeModel;
   try {
-    nativeModel = await native().loadModel({ ...prepared.config, float32Cache: kvCacheType === 'float32', threads: threads ?? 0 }, prepared.manifest, prepared.quantization);
+    nativeModel = await native().loadModel({ ...prepared.config, float32Cache: kvCacheType === 'float32', threads: threads ?? 0, stockMlx: kernels === 'mlx' }, prepared.manifest, prepared.quantization);
   } catch (err) {
     throw fromNative(err, resolved);
   }
@@ -190,6 +205,7 @@ export async function loadModel(modelPath: string, options: LoadModelOptions = {
     weightBytes: nativeModel.weightBytes,
     decodeBytes: nativeModel.decodeBytes,
     kvCacheType: nativeModel.kvCacheType,
+    kernels,
   };
   return new Model(nativeModel, info, prepared.config, prepared.tokenizer, prepared.chatTemplate);
 }

@@ -24,6 +24,8 @@ export interface NativeModelConfig {
   float32Cache?: boolean;
   /** Kernel threads for this model's work; 0: the whole pool. */
   threads?: number;
+  /** Stock MLX ops throughout (loadModel's `kernels: 'mlx'`). */
+  stockMlx?: boolean;
 }
 
 /** Where one tensor's bytes are (see native/loader/tensor_store.h). */
@@ -82,6 +84,8 @@ export interface NativeAddon {
   threadCount(n?: number): number;
   /** Test hook: threads the last parallel kernel call split its work over. */
   lastParallelParts(): number;
+  /** Test hook: how often each of our MLX primitives ran in this process. */
+  opCounts(): { cpuLayer: number; quantizedLinear: number; kquantLinear: number; attention: number };
 }
 
 let addon: NativeAddon | undefined;

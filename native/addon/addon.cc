@@ -4,6 +4,7 @@
 
 #include "addon/kernel_check.h"
 #include "addon/mlx_thread.h"
+#include "common/op_counts.h"
 #include "addon/model_wrap.h"
 #include "addon/session_wrap.h"
 #include "kernels/quantized_linear.h"
@@ -44,6 +45,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     if (info[0].IsNumber()) ce::kernels::set_thread_count(info[0].As<Napi::Number>().Int32Value());
     return Napi::Number::New(info.Env(), ce::kernels::thread_count());
   }, "threadCount"));
+  // Test hook: how often each of our primitives ran (see common/op_counts.h).
+  exports.Set("opCounts", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    using namespace ce::op_counts;
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("cpuLayer", static_cast<double>(counter(kCpuLayer).load()));
+    o.Set("quantizedLinear", static_cast<double>(counter(kQuantizedLinear).load()));
+    o.Set("kquantLinear", static_cast<double>(counter(kKquantLinear).load()));
+    o.Set("attention", static_cast<double>(counter(kAttention).load()));
+    return o;
+  }, "opCounts"));
   // Test hook: how many threads the last parallel_for split its work over.
   exports.Set("lastParallelParts", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Napi::Number::New(info.Env(), ce::kernels::last_parallel_parts());

@@ -51,6 +51,7 @@ ModelConfig to_model_config(const Napi::Object& o) {
   c.rms_norm_eps = static_cast<float>(number(o, "rmsNormEps"));
   c.max_context = integer(o, "maxContext", 1, kBig);
   c.float32_cache = o.Get("float32Cache").ToBoolean();
+  c.stock_mlx = o.Get("stockMlx").ToBoolean();
   if (o.Has("threads") && o.Get("threads").IsNumber()) c.threads = std::max(0, o.Get("threads").As<Napi::Number>().Int32Value());
   return c;
 }

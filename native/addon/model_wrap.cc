@@ -152,7 +152,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   std::optional<MlxQuantization> quant = to_mlx_quantization(info[2]);
   return run_on_mlx_thread(env, [config = std::move(config), specs = std::move(specs), quant]() mutable -> ToJs {
     kernels::set_call_threads(config.threads);
-    TensorStore store(std::move(specs), quant);
+    TensorStore store(std::move(specs), quant, config.stock_mlx);
     auto model = std::make_shared<const Transformer>(std::move(config), store);
     return [model](Napi::Env env) -> Napi::Value { return NativeModel::Wrap(env, model); };
   });

@@ -1,4 +1,5 @@
 #include "kernels/attention.h"
+#include "common/op_counts.h"
 
 #include "kernels/cpu_kernels.h"
 #include "mlx/backend/cpu/encoder.h"
@@ -13,6 +14,7 @@ class CachedAttention : public mx::UnaryPrimitive {
   CachedAttention(mx::Stream stream, int start, float scale) : mx::UnaryPrimitive(stream), start_(start), scale_(scale) {}
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    op_counts::bump(op_counts::kAttention);
     const mx::array &q = inputs[0], &k = inputs[1], &v = inputs[2];
     out.set_data(mx::allocator::malloc(out.nbytes()));
     auto& encoder = mx::cpu::get_command_encoder(stream());
@@ -45,10 +47,10 @@ class CachedAttention : public mx::UnaryPrimitive {
 }  // namespace
 
 mx::array cached_attention(const mx::array& q, const mx::array& keys, const mx::array& values, int start, float scale,
-                           mx::StreamOrDevice s) {
+                           bool stock, mx::StreamOrDevice s) {
   const mx::Stream stream = mx::to_stream(s);
   const int H = q.shape(1), L = q.shape(2), D = q.shape(3), KV = keys.shape(1);
-  const bool ours = stream.device == mx::Device::cpu && q.dtype() == mx::float32 && keys.dtype() == mx::float32 &&
+  const bool ours = !stock && stream.device == mx::Device::cpu && q.dtype() == mx::float32 && keys.dtype() == mx::float32 &&
                     values.dtype() == mx::float32 && H % KV == 0 && start + L <= keys.shape(2);
   if (!ours) {
     const mx::Shape end = {1, KV, start + L, D};

@@ -15,8 +15,9 @@ namespace mx = mlx::core;
 
 // q: [1, H, L, D] (RoPE applied), keys/values: the cache buffers [1, KV, capacity, D]
 // already holding this chunk at positions start..start+L-1. Query i attends to keys
-// 0..start+i. Returns [1, H, L, D]. (attend_cpu in cpu_kernels.h does the work.)
+// 0..start+i. Returns [1, H, L, D]. (attend_cpu in cpu_kernels.h does the work.) On a GPU
+// stream, for other dtypes, or with `stock`, stock MLX scaled_dot_product_attention instead.
 mx::array cached_attention(const mx::array& q, const mx::array& keys, const mx::array& values, int start,
-                           float scale, mx::StreamOrDevice s = {});
+                           float scale, bool stock = false, mx::StreamOrDevice s = {});
 
 }  // namespace ce::kernels

@@ -1,4 +1,5 @@
 #include <stdexcept>
+#include "common/op_counts.h"
 
 #include "kernels/kquant_linear.h"
 #include "mlx/backend/cpu/encoder.h"
@@ -13,6 +14,7 @@ class KQuantLinear : public mx::UnaryPrimitive {
   KQuantLinear(mx::Stream stream, int type) : mx::UnaryPrimitive(stream), type_(type) {}
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    op_counts::bump(op_counts::kKquantLinear);
     const mx::array& x = inputs[0];
     const mx::array& w = inputs[1];
     out.set_data(mx::allocator::malloc(out.nbytes()));

@@ -18,7 +18,8 @@ namespace ce::kernels {
 
 namespace mx = mlx::core;
 
+// stock: always stock quantized_matmul (the GPU path, run on any device).
 mx::array quantized_linear(const mx::array& x, const mx::array& w, const mx::array& scales,
-                           const mx::array& biases, int group, int bits, mx::StreamOrDevice s = {});
+                           const mx::array& biases, int group, int bits, bool stock = false, mx::StreamOrDevice s = {});
 
 }  // namespace ce::kernels

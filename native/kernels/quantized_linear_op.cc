@@ -1,4 +1,5 @@
 #include <cstdlib>
+#include "common/op_counts.h"
 #include <stdexcept>
 
 #include "kernels/quantized_linear.h"
@@ -14,6 +15,7 @@ class QuantizedLinear : public mx::UnaryPrimitive {
   QuantizedLinear(mx::Stream stream, int group, int bits) : mx::UnaryPrimitive(stream), group_(group), bits_(bits) {}
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    op_counts::bump(op_counts::kQuantizedLinear);
     const mx::array& x = inputs[0];
     const mx::array& w = inputs[1];
     const mx::array& scales = inputs[2];
@@ -50,19 +52,13 @@ class QuantizedLinear : public mx::UnaryPrimitive {
 
 }  // namespace
 
-// COMPILER_EXPERT_STOCK_MLX=1 routes every layer through stock MLX (for benchmarks).
-bool stock_only() {
-  static const bool yes = std::getenv("COMPILER_EXPERT_STOCK_MLX") != nullptr;
-  return yes;
-}
-
 mx::array quantized_linear(const mx::array& x, const mx::array& w, const mx::array& scales, const mx::array& biases,
-                           int group, int bits, mx::StreamOrDevice s) {
+                           int group, int bits, bool stock, mx::StreamOrDevice s) {
   const mx::Stream stream = mx::to_stream(s);
   const int K = x.shape(-1);
   const bool float_scales = scales.dtype() == biases.dtype() &&
                             (scales.dtype() == mx::float32 || scales.dtype() == mx::float16);
-  const bool ours = !stock_only() && stream.device == mx::Device::cpu && group == kAffineGroup &&
+  const bool ours = !stock && stream.device == mx::Device::cpu && group == kAffineGroup &&
                     (bits == 4 || bits == 8) && x.dtype() == mx::float32 && float_scales && w.ndim() == 2 &&
                     K % kAffineGroup == 0 && w.shape(1) * 32 / bits == K;
   if (!ours) {

@@ -61,14 +61,13 @@ T* alloc(int64_t n) {
 }
 
 // K-quant weights stay as blocks for our CPU kernels; MLX's GPU kernels need the
-// affine form, and so does COMPILER_EXPERT_STOCK_MLX (stock MLX for every layer, for
-// benchmarks).
-bool keep_kquant_blocks() {
+// affine form, and so does a model on the stock MLX path (`stock`).
+bool keep_kquant_blocks(bool stock) {
   static const bool yes = [] {
     const char* env = std::getenv("COMPILER_EXPERT_KQUANT");
-    return !(env && std::string(env) == "0") && !std::getenv("COMPILER_EXPERT_STOCK_MLX");
+    return !(env && std::string(env) == "0");
   }();
-  return yes && mx::default_device() == mx::Device::cpu;
+  return yes && !stock && mx::default_device() == mx::Device::cpu;
 }
 
 mx::Shape to_shape(const std::vector<int64_t>& dims) {
@@ -81,7 +80,7 @@ mx::Shape to_shape(const std::vector<int64_t>& dims) {
 
 mx::array Linear::apply(const mx::array& x) const {
   mx::array y = kquant      ? kernels::kquant_linear(x, weight, kquant)
-                : quantized() ? kernels::quantized_linear(x, weight, *scales, *biases, group, bits)
+                : quantized() ? kernels::quantized_linear(x, weight, *scales, *biases, group, bits, stock)
                               : mx::matmul(x, mx::transpose(weight));
   return bias ? mx::add(y, *bias) : y;
 }
@@ -104,8 +103,8 @@ mx::array Linear::rows(const mx::array& ids) const {
                         mx::astype(mx::take(*biases, ids, 0), mx::float32), group, bits);
 }
 
-TensorStore::TensorStore(std::vector<TensorSpec> specs, std::optional<MlxQuantization> mlx_quant)
-    : mlx_quant_(mlx_quant) {
+TensorStore::TensorStore(std::vector<TensorSpec> specs, std::optional<MlxQuantization> mlx_quant, bool stock_mlx)
+    : mlx_quant_(mlx_quant), stock_mlx_(stock_mlx) {
   for (auto& s : specs) specs_.emplace(s.name, std::move(s));
 }
 
@@ -172,6 +171,7 @@ mx::array TensorStore::dense(const std::string& name) {
 
 Linear TensorStore::linear(const std::string& name) {
   Linear lin;
+  lin.stock = stock_mlx_;
   const TensorSpec& w = spec(name + ".weight");
   if (w.shape.size() != 2) format_error(w, "a matrix must have 2 dimensions");
   const int64_t rows = w.shape[0], cols = w.shape[1];
@@ -202,7 +202,7 @@ Linear TensorStore::linear(const std::string& name) {
     if (cols % layout->elements != 0) format_error(w, "row length is not a whole number of blocks");
     if (w.nbytes != static_cast<uint64_t>(n / layout->elements * layout->bytes))
       format_error(w, "byte size does not match its shape");
-    if (kernels::kquant_supported(type) && keep_kquant_blocks()) {
+    if (kernels::kquant_supported(type) && keep_kquant_blocks(stock_mlx_)) {
       check_in_file(w);
       const int64_t row_bytes = kernels::kquant_row_bytes(type, cols);
       uint8_t* blocks = alloc<uint8_t>(rows * row_bytes);

@@ -47,6 +47,7 @@ struct Linear {
   int bits = 0;
   int group = 0;
   int kquant = 0;
+  bool stock = false;  // stock MLX quantized_matmul even where our kernels would run
 
   bool quantized() const { return bits != 0; }
   int64_t out_features() const { return weight.shape(0); }
@@ -57,7 +58,8 @@ struct Linear {
 
 class TensorStore {
  public:
-  TensorStore(std::vector<TensorSpec> specs, std::optional<MlxQuantization> mlx_quant);
+  // stock_mlx: every Linear takes stock MLX ops, and K-quants are converted (see ModelConfig).
+  TensorStore(std::vector<TensorSpec> specs, std::optional<MlxQuantization> mlx_quant, bool stock_mlx = false);
   ~TensorStore();
 
   bool has(const std::string& name) const;
@@ -83,6 +85,7 @@ class TensorStore {
 
   std::map<std::string, TensorSpec> specs_;
   std::optional<MlxQuantization> mlx_quant_;
+  bool stock_mlx_ = false;
   std::map<std::string, int> fds_;
   uint64_t bytes_loaded_ = 0;
 };

@@ -1,4 +1,5 @@
 #include "models/cpu_layer.h"
+#include "common/op_counts.h"
 
 #include <algorithm>
 #include <cmath>
@@ -206,6 +207,7 @@ class CpuLayer : public mx::UnaryPrimitive {
       : mx::UnaryPrimitive(stream), block_(block), config_(config), starts_(std::move(starts)), rows_(std::move(rows)) {}
 
   void eval_cpu(const std::vector<mx::array>& inputs, mx::array& out) override {
+    op_counts::bump(op_counts::kCpuLayer);
     const mx::array& h = inputs[0];
     for (size_t i = 1; i < inputs.size(); ++i)
       if (!inputs[i].flags().row_contiguous)
@@ -250,15 +252,10 @@ class CpuLayer : public mx::UnaryPrimitive {
   std::vector<int> starts_, rows_;
 };
 
-bool stock_mlx_only() {
-  static const bool yes = std::getenv("COMPILER_EXPERT_STOCK_MLX") != nullptr;
-  return yes;
-}
-
 }  // namespace
 
 bool cpu_layer_supported(const Block& b, const mx::Stream& stream) {
-  if (stream.device != mx::Device::cpu || stock_mlx_only()) return false;
+  if (stream.device != mx::Device::cpu) return false;
   const auto ours = [](const std::optional<Linear>& fused, std::initializer_list<const Linear*> parts) {
     if (fused) return on_our_kernels(*fused);
     for (const Linear* l : parts)

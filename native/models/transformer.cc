@@ -48,6 +48,7 @@ std::optional<Linear> fuse(const std::vector<const Linear*>& parts) {
   f.bits = first.bits;
   f.group = first.group;
   f.kquant = first.kquant;
+  f.stock = first.stock;
   f.weight = stack([](const Linear& l) { return std::optional<mx::array>(l.weight); });
   std::vector<mx::array> all = {f.weight};
   for (auto member : {&Linear::scales, &Linear::biases, &Linear::bias}) {
@@ -122,7 +123,7 @@ Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::
     for (const Linear* l : {&b.q, &b.k, &b.v, &b.o, &b.gate, &b.up, &b.down}) weight_bytes_ += nbytes(*l);
     if ((b.qkv = fuse({&b.q, &b.k, &b.v}))) b.q = b.k = b.v = Linear{};
     if ((b.gate_up = fuse({&b.gate, &b.up}))) b.gate = b.up = Linear{};
-    b.one_op = cpu_layer_supported(b, mx::default_stream(mx::default_device()));
+    b.one_op = !config_.stock_mlx && cpu_layer_supported(b, mx::default_stream(mx::default_device()));
     blocks_.push_back(std::move(b));
   }
   if (!c.float32_cache && kernels::half_cache_is_fast() &&
@@ -201,7 +202,7 @@ mx::array Transformer::attention(const Block& b, const mx::array& x, const std::
     const mx::Shape lo = {0, 0, start, 0}, hi = {1, c.num_kv_heads, start + L, c.head_dim};
     cache.keys[layer] = mx::slice_update(cache.keys[layer], k, lo, hi);
     cache.values[layer] = mx::slice_update(cache.values[layer], v, lo, hi);
-    mx::array out = kernels::cached_attention(q, cache.keys[layer], cache.values[layer], start, scale);
+    mx::array out = kernels::cached_attention(q, cache.keys[layer], cache.values[layer], start, scale, c.stock_mlx);
     outs.push_back(mx::reshape(mx::transpose(out, {0, 2, 1, 3}), {1, L, q_cols}));
     first += L;
   }

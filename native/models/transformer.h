@@ -34,6 +34,10 @@ struct ModelConfig {
   // Kernel threads for this model's work (0: all of the pool's). Not architecture: the
   // addon applies it (kernels::set_call_threads) before running anything of this model.
   int threads = 0;
+  // Run exactly what a GPU stream runs, on any device: stock MLX ops for every layer
+  // (no one-op CPU layer), stock quantized_matmul, stock attention, K-quants converted to
+  // MLX's affine groups at load. Chosen per model (loadModel's `path: 'mlx'`).
+  bool stock_mlx = false;
 };
 
 struct Block {

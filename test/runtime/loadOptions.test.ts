@@ -61,3 +61,25 @@ t.test('prefill with a signal: chunked, same logits; an abort rejects between ch
   t.equal(aborted.length, 0, 'nothing was computed');
   for (const s of [whole, chunked, aborted]) s.dispose();
 });
+
+t.test("kernels: 'mlx' takes stock MLX ops only; 'native' takes ours", async (t) => {
+  const mixed = makeTinyModel({ ...TINY_QWEN2, types: ['Q4_K', 'Q8_0', 'Q6_K', 'F16'] as GgmlTypeName[] }, 4);
+  const counts = () => native().opCounts();
+  const delta = async (kernels: 'native' | 'mlx') => {
+    const model = await loadModel(mixed.path, { kernels });
+    const before = counts();
+    const s = model.createSession();
+    await s.prefill([1, 2, 3]);
+    const token = (await s.step()).token;
+    const after = counts();
+    model.dispose();
+    return { kernels: model.info.kernels, token, ran: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]])) };
+  };
+  const stock = await delta('mlx');
+  t.equal(stock.kernels, 'mlx');
+  t.same(stock.ran, { cpuLayer: 0, quantizedLinear: 0, kquantLinear: 0, attention: 0 }, 'none of ours ran');
+  const ours = await delta('native');
+  t.ok(Object.values(ours.ran).some((n) => n > 0), `ours ran: ${JSON.stringify(ours.ran)}`);
+  t.equal(stock.token, ours.token, 'both paths pick the same greedy token here');
+  await t.rejects(loadModel(mixed.path, { kernels: 'gpu' as never }), InvalidArgumentError);
+});

@@ -24,6 +24,12 @@ const scale = (a: ArrayLike<number>) => Math.max(...Array.from(a, Math.abs));
 // different chunking): equal up to float32 summation order, relative to the values' size.
 const close = (a: ArrayLike<number>, b: ArrayLike<number>) => maxAbsDiff(a, b) <= 1e-5 * Math.max(10, scale(b));
 
+// This file also runs on the stock MLX path (tinyModelStockMlx.test.ts sets the variable):
+// there stock quantized_matmul multiplies the float activations, so the reference leaves out
+// the int8 rounding of layer inputs that our kernels (and llama.cpp's) apply.
+const KERNELS = process.env.COMPILER_EXPERT_STOCK_MLX ? 'mlx' : 'native';
+const PATH_REF = { int8Activations: KERNELS === 'native' };
+
 for (const config of [TINY_LLAMA, TINY_QWEN2]) {
   t.test(`tiny ${config.arch}`, async (t) => {
     const tiny: TinyModel = makeTinyModel(config, 3);
@@ -31,7 +37,8 @@ for (const config of [TINY_LLAMA, TINY_QWEN2]) {
     t.teardown(() => model.dispose());
     const r = rng(11);
     const prompt = Array.from({ length: 9 }, () => Math.floor(r() * 256));
-    const ref = referenceForward(tiny, prompt);
+    const ref = referenceForward(tiny, prompt, PATH_REF);
+    t.equal(model.info.kernels, KERNELS);
     t.comment(`tensor types: ${[...tiny.typesUsed].sort().join(', ')}`);
 
     t.test('logits match the reference forward pass', async (t) => {
@@ -119,7 +126,7 @@ for (const config of [TINY_LLAMA, TINY_QWEN2]) {
       // (native/kernels/attention.cc); at position 299 that is three chunks.
       const rl = rng(12);
       const long = Array.from({ length: 300 }, () => Math.floor(rl() * 256));
-      const expected = referenceForward(tiny, long).logits[long.length - 1];
+      const expected = referenceForward(tiny, long, PATH_REF).logits[long.length - 1];
       const a = model.createSession({ contextLength: 320 });
       await a.prefill(long.slice(0, -1));
       await a.inject(long.slice(-1)); // one position: the decode path
@@ -254,8 +261,9 @@ t.test('float16 KV cache (the default where every layer runs on the CPU kernels)
     half.dispose();
     full.dispose();
   });
-  // float16 wherever halves convert in hardware: arm64, and x86-64 past the portable tier.
-  const fast = process.arch !== 'x64' || native().cpuKernel !== 'portable';
+  // float16 wherever halves convert in hardware: arm64, and x86-64 past the portable tier;
+  // never on the stock MLX path (no layer runs on the CPU kernels there).
+  const fast = KERNELS === 'native' && (process.arch !== 'x64' || native().cpuKernel !== 'portable');
   t.equal(half.info.kvCacheType, fast ? 'float16' : 'float32');
   t.equal(full.info.kvCacheType, 'float32');
   if (!fast) return;
@@ -291,13 +299,19 @@ t.test('each weight format alone, hidden states vs the reference', async (t) => 
     [TINY_QWEN2, 'Q4_K', 1e-2], // K-quant blocks fused, with biases
     [TINY_QWEN2, 'Q6_K', 1e-2],
   ];
-  for (const [config, type, tolerance] of runs) {
+  for (const [config, type, nativeTolerance] of runs) {
+    // Stock MLX's CPU quantized_matmul (the GPU path's op, run here) lands 5e-4 to 2.5e-2
+    // from the float64 reference after three random layers, where our kernels, whose int8
+    // input rounding the reference models, land within 1e-6. Dense F32/F16/BF16 weights are
+    // 6e-7 on both paths and the conversions are exact or float16-scaled, so
+    // we attribute the difference to MLX's quantized accumulation (not isolated further).
+    const tolerance = KERNELS === 'mlx' && !['F32', 'F16', 'BF16'].includes(type) ? 3e-2 : nativeTolerance;
     const tiny = makeTinyModel({ ...config, types: [type as GgmlTypeName] }, 3);
     // A float32 cache: the formats alone, compared with no other rounding in the way.
     const model = await loadModel(tiny.path, { kvCacheType: 'float32' });
     const r = rng(11);
     const prompt = Array.from({ length: 9 }, () => Math.floor(r() * 256));
-    const ref = referenceForward(tiny, prompt);
+    const ref = referenceForward(tiny, prompt, PATH_REF);
     const s = model.createSession();
     await s.prefill(prompt);
     const positions = [0, 4, 8];
