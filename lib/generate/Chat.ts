@@ -32,6 +32,10 @@ function checkHistory(history: readonly ChatMessage[]): ChatMessage[] {
   return history.map((m) => ({ role: m.role, content: m.content }));
 }
 
+/**
+ * A conversation: plain-data history and one live session (see the module comment). Made by
+ * {@link Model.createChat}.
+ */
 export class Chat {
   private readonly generator: Generator;
   private readonly messages: ChatMessage[];

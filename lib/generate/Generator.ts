@@ -19,7 +19,9 @@ import type { BlockSummary, CandidateSummary, FinishReason, GenerationEvent, Gen
 import { frameVerdict } from './injection';
 import { passesVisible, searchCandidates, type BestOfNOptions, type Candidate } from './bestOfN';
 
+/** The generator's token budget when none is given. */
 export const DEFAULT_ANSWER_MAX_TOKENS = 512;
+/** Failed verdicts the model may try to fix before generation stops, when none is given. */
 export const DEFAULT_MAX_ROUNDS = 3;
 
 /**
@@ -39,6 +41,7 @@ export type Strategy = 'repair' | 'rewind-repair' | 'best-of-n' | 'best-of-n+rep
 export const STRATEGIES: readonly Strategy[] = ['repair', 'rewind-repair', 'best-of-n', 'best-of-n+repair'];
 export const DEFAULT_STRATEGY: Strategy = 'repair';
 
+/** What to generate an answer to. */
 export interface GenerateRequest {
   /** The user's request. */
   prompt: string;
@@ -54,6 +57,7 @@ export interface GenerateRequest {
   language?: CodeLanguage;
 }
 
+/** Options of a {@link Generator} (and per-run overrides); every one has a default. */
 export interface GeneratorOptions {
   /** Experts consulted on code blocks. Without one, generation is model-only. */
   experts?: ExpertRegistry;
@@ -105,6 +109,10 @@ export async function alignSession(session: Session, ids: ArrayLike<number>, sig
   return shared;
 }
 
+/**
+ * Generation with the experts in the loop: streams events (`run`) or returns the result
+ * (`generate`), with the strategy of its options.
+ */
 export class Generator {
   constructor(private readonly model: Model, private readonly options: GeneratorOptions = {}) {}
 

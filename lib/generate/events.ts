@@ -7,16 +7,27 @@ import type { ExpertVerdict } from '../experts/types';
 import type { RouteDecision } from '../routing/Router';
 import type { StopReason } from '../runtime/Session';
 
+/** A generated token and its text. */
 export interface TokenEvent { type: 'token'; token: number; text: string }
+/** A code block closed; `route` says whether it is run. */
 export interface CodeBlockEvent { type: 'code_block'; block: FenceCloseEvent; index: number; route: RouteDecision }
+/** An expert started judging block `index`. */
 export interface ExpertStartEvent { type: 'expert_start'; expert: string; index: number }
+/** An expert's verdict on block `index` (injected or not). */
 export interface ExpertResultEvent { type: 'expert_result'; verdict: ExpertVerdict; index: number }
+/**
+ * A verdict was injected into the KV cache (`tokens` of it, the session growing from
+ * `lengthBefore` to `lengthAfter`).
+ */
 export interface InjectedEvent { type: 'injected'; text: string; tokens: number; lengthBefore: number; lengthAfter: number }
+/** A failed verdict started repair round `round`. */
 export interface RoundEvent { type: 'round'; round: number; reason: string }
+/** The generation ended; its result. */
 export interface DoneEvent { type: 'done'; result: GenerationResult }
 /** best-of-n: every candidate, judged, and the one chosen (an index into `candidates`). */
 export interface CandidatesEvent { type: 'candidates'; candidates: CandidateSummary[]; chosen: number }
 
+/** The events of a generation, in order; the last is `done`. */
 export type GenerationEvent = TokenEvent | CodeBlockEvent | ExpertStartEvent | ExpertResultEvent | InjectedEvent | RoundEvent | CandidatesEvent | DoneEvent;
 
 /** One best-of-n candidate as reported (see bestOfN.ts). */
@@ -63,6 +74,7 @@ export interface BlockSummary {
  */
 export type FinishReason = StopReason | 'rounds_exhausted' | 'passed' | 'repeated';
 
+/** The outcome of a generation: texts, judged blocks, why it ended, token counts and timings. */
 export interface GenerationResult {
   /** Everything the assistant wrote plus the injected verdicts, as the model saw it. */
   transcript: string;

@@ -26,6 +26,10 @@ export interface RoutingProbeOptions {
   source?: string;
 }
 
+/**
+ * The learned router: a logistic-regression probe on one layer's hidden state at a block's
+ * last token says whether to run it (behind a gate router whose rejection is final).
+ */
 export class RoutingProbe implements Router {
   readonly captureLayer: number;
   private readonly gate: Router;

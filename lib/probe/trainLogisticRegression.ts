@@ -17,6 +17,7 @@ export interface LogisticRegressionOptions {
 
 /** With more features than rows the data is usually separable; the penalty keeps weights finite. */
 export const DEFAULT_L2 = 0.01;
+/** Gradient steps of a fit: enough for the few hundred contexts of a calibration to converge. */
 export const DEFAULT_ITERATIONS = 300;
 
 /** A fitted model: score(x) = sigmoid(w · (x - mean) / std + b). */
@@ -25,6 +26,7 @@ export interface LogisticModel extends Standardizer {
   bias: number;
 }
 
+/** The logistic function, computed without overflow for large |z|. */
 export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -5,12 +5,17 @@
  */
 import type { FenceCloseEvent } from '../detect/CodeBlockDetector';
 
+/**
+ * What a router sees: the block, and the hidden state at its last token when the router asked
+ * for a layer.
+ */
 export interface RouteInput {
   block: FenceCloseEvent;
   /** Hidden state at the closing fence, when the router asked for one. */
   hidden?: Float32Array;
 }
 
+/** A router's decision and its reason (shown when a block is not run). */
 export interface RouteDecision {
   run: boolean;
   /** Why, in a few words (for transcripts and benchmarks). */
@@ -19,6 +24,7 @@ export interface RouteDecision {
   score?: number;
 }
 
+/** Decides which closed code blocks the experts run (the heuristic router, or a learned routing probe). */
 export interface Router {
   /** Layer whose hidden state `route` needs at trigger positions, if any. */
   readonly captureLayer?: number;

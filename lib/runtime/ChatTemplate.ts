@@ -5,11 +5,13 @@
 import { Template } from '@huggingface/jinja';
 import { InvalidArgumentError } from '../errors';
 
+/** One message of a conversation. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
   content: string;
 }
 
+/** Options of {@link ChatTemplate.render}. */
 export interface RenderOptions {
   /** End with the header that starts the assistant's turn. Defaults to true. */
   addGenerationPrompt?: boolean;
@@ -20,6 +22,7 @@ const CHATML =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+/** The model's chat template (Jinja, from the model file) and how a tool turn is framed in it. */
 export class ChatTemplate {
   private readonly template: Template;
 

@@ -12,6 +12,7 @@ import type { ModelKernels } from './loadModel';
 // Chat builds on the generator, which builds on this module; Chat is only used at call time.
 import { Chat, type ChatOptions } from '../generate/Chat';
 
+/** What a loaded model is: its file, architecture, sizes, quantization and how it runs. */
 export interface ModelInfo {
   path: string;
   format: 'gguf' | 'safetensors';
@@ -41,6 +42,7 @@ export interface ModelInfo {
   kernels: ModelKernels;
 }
 
+/** Options of {@link Model.createSession}. */
 export interface SessionOptions {
   /** Maximum tokens the session can hold. Defaults to min(model context, {@link DEFAULT_CONTEXT_LENGTH}). */
   contextLength?: number;
@@ -48,8 +50,13 @@ export interface SessionOptions {
   seed?: number;
 }
 
+/** A session's context length when none is given (capped at the model's own maximum). */
 export const DEFAULT_CONTEXT_LENGTH = 4096;
 
+/**
+ * A loaded model: its tokenizer, chat template and info, and a factory of sessions and chats.
+ * Dispose it to free its native memory (sessions keep it alive until they are disposed too).
+ */
 export class Model {
   private native: NativeModel | undefined;
   private readonly sessions = new Set<Session>();

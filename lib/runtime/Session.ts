@@ -35,18 +35,21 @@ export interface ForkOptions {
   seed?: number;
 }
 
+/** Options of {@link Session.step}. */
 export interface StepOptions {
   sampling?: SamplingOptions;
   /** Layers whose hidden state at the new token is returned (0 = embeddings, n = block n). */
   captureLayers?: readonly number[];
 }
 
+/** What one step produced: the token, and hidden states when layers were asked for. */
 export interface StepResult {
   token: number;
   /** One Float32Array of `hiddenSize` per entry of `captureLayers`, when asked. */
   hidden?: Float32Array[];
 }
 
+/** Options of {@link Session.generate}: a step’s, plus when to stop. */
 export interface GenerateOptions extends StepOptions {
   /** Stop after this many new tokens. Defaults to {@link DEFAULT_MAX_TOKENS}. */
   maxTokens?: number;
@@ -57,6 +60,7 @@ export interface GenerateOptions extends StepOptions {
   signal?: AbortSignal;
 }
 
+/** Token budget of {@link Session.generate} when none is given. */
 export const DEFAULT_MAX_TOKENS = 256;
 
 /** Tokens per native call of an abortable prefill: an abort waits for one chunk at most. */
@@ -69,8 +73,10 @@ export interface GeneratedToken {
   hidden?: Float32Array[];
 }
 
+/** Why a generation ended: an end-of-turn token, a stop string, the token budget, a full context. */
 export type StopReason = 'stop_token' | 'stop_string' | 'max_tokens' | 'context_full';
 
+/** What {@link Session.generate} returns when it ends. */
 export interface GenerationSummary {
   reason: StopReason;
   tokens: number[];
@@ -86,6 +92,10 @@ export interface SessionOwner {
   release(session: Session): void;
 }
 
+/**
+ * One sequence and its KV cache: prefill, step, inject, rewind, fork, hidden states.
+ * Operations on a session run one at a time, in call order, on the MLX thread.
+ */
 export class Session {
   private queue: Promise<unknown> = Promise.resolve();
   private native: NativeSession | undefined;

@@ -17,6 +17,7 @@ import { openModelFile } from './openModelFile';
 import { readJson, readSafetensorsFolder } from './safetensors';
 import { Tokenizer } from './tokenizer/Tokenizer';
 
+/** Phases of a load, reported in order to `onProgress`. */
 export type LoadPhase = 'header' | 'tokenizer' | 'weights' | 'ready';
 
 /**
@@ -27,6 +28,7 @@ export type LoadPhase = 'header' | 'tokenizer' | 'weights' | 'ready';
  */
 export type ModelKernels = 'native' | 'mlx';
 
+/** Options of {@link loadModel}; every one has a default. */
 export interface LoadModelOptions {
   /** Called as loading moves through its phases (for progress bars). */
   onProgress?: (phase: LoadPhase, fraction: number) => void;

@@ -7,8 +7,10 @@ import { ModelFormatError, UnsupportedModelError } from '../../errors';
 import { openModelFile } from '../openModelFile';
 import { GGML_TYPES, GGML_TYPE_NAMES } from './ggmlTypes';
 
+/** A GGUF metadata value. */
 export type GgufValue = number | bigint | boolean | string | GgufValue[];
 
+/** One tensor of a GGUF file: name, type, shape and where its bytes are. */
 export interface GgufTensorInfo {
   name: string;
   /** GGML dims, innermost first (ne[0] is the row length). */
@@ -20,6 +22,7 @@ export interface GgufTensorInfo {
   nbytes: number;
 }
 
+/** A GGUF file's header: metadata and tensor directory (no tensor data is read). */
 export interface GgufFile {
   path: string;
   version: number;

@@ -10,6 +10,7 @@ import type { GgufFile } from '../gguf/GgufFile';
 import { tokenBytes } from './byteLevel';
 import { TOKEN_TYPE, tokenizerJsonFromGguf } from './fromGguf';
 
+/** The special token ids a model declares (begin, end, end-of-turn stops). */
 export interface SpecialTokens {
   bos?: number;
   eos?: number;
@@ -29,6 +30,10 @@ export interface StreamDecoder {
   flush(): string;
 }
 
+/**
+ * The model's tokenizer (from the GGUF metadata or tokenizer.json): encode, decode, stream
+ * decoding, special tokens.
+ */
 export class Tokenizer {
   private readonly bytes: Uint8Array[];
 
