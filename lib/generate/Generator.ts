@@ -162,28 +162,34 @@ export class Generator {
     } finally {
       if (root !== o.session) root.dispose();
     }
-    search.session.dispose();
     const chosen = search.candidates[search.chosen];
+    const repairing = strategy === 'best-of-n+repair' && !passesVisible(chosen) && chosen.block !== undefined;
+    if (!repairing) search.session.dispose();
     yield { type: 'candidates', candidates: search.candidates.map(summarizeCandidate), chosen: search.chosen };
     const cost = { generatedTokens: search.generatedTokens, decodeMs: search.decodeMs, expertMs: search.expertMs };
-    if (strategy === 'best-of-n+repair' && !passesVisible(chosen) && chosen.block) {
-      // Repair the best candidate: the seed's loop, starting from its answer.
-      const inner = this.repair({ ...request, assistantPrefix: chosen.text }, { ...o, strategy: 'repair' });
-      for (;;) {
-        const r = await inner.next();
-        if (r.done) return r.value;
-        if (r.value.type === 'done') {
-          const x = r.value.result;
-          x.generatedTokens += cost.generatedTokens;
-          x.timings.decodeMs += cost.decodeMs;
-          x.timings.expertMs += cost.expertMs;
-          x.timings.prefillMs += prefillMs;
-          x.reusedTokens = reusedTokens;
-          x.timings.totalMs = performance.now() - started;
-          x.candidates = search.candidates.map(summarizeCandidate);
-          x.expertCalls = (x.expertCalls ?? x.blocks.length) + search.expertCalls;
+    if (repairing) {
+      // Repair the best candidate: the seed's loop, starting from its answer, in its own fork
+      // (its cache already holds the prompt and the answer: only a retokenized tail is prefilled).
+      const inner = this.repair({ ...request, assistantPrefix: chosen.text }, { ...o, strategy: 'repair', session: search.session });
+      try {
+        for (;;) {
+          const r = await inner.next();
+          if (r.done) return r.value;
+          if (r.value.type === 'done') {
+            const x = r.value.result;
+            x.generatedTokens += cost.generatedTokens;
+            x.timings.decodeMs += cost.decodeMs;
+            x.timings.expertMs += cost.expertMs;
+            x.timings.prefillMs += prefillMs;
+            x.reusedTokens = reusedTokens;
+            x.timings.totalMs = performance.now() - started;
+            x.candidates = search.candidates.map(summarizeCandidate);
+            x.expertCalls = (x.expertCalls ?? x.blocks.length) + search.expertCalls;
+          }
+          yield r.value;
         }
-        yield r.value;
+      } finally {
+        search.session.dispose();
       }
     }
     const ok = passesVisible(chosen);
