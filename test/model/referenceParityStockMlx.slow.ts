@@ -5,3 +5,5 @@
 process.env.COMPILER_EXPERT_STOCK_MLX = '1';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require('./referenceParity.test');
+// Slow (stock MLX's CPU quantized path is scalar: minutes for this file), so not in `npm test`:
+// `npm run parity:stock`, which .ci/run runs after the tests.
