@@ -23,6 +23,9 @@ function scriptedModel(answer: string): Model {
       get length() {
         return tokens.length;
       },
+      get tokens() {
+        return [...tokens];
+      },
       prefill: async (ids: ArrayLike<number>) => void tokens.push(...Array.from(ids)),
       step: async () => {
         const token = script[Math.min(next++, script.length - 1)];
