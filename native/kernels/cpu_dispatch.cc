@@ -4,7 +4,9 @@
 #include <cstdlib>
 #include <string>
 
-#if defined(__aarch64__) && defined(__linux__)
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#elif defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 #elif defined(__aarch64__) && defined(__APPLE__)
 #include <sys/sysctl.h>
@@ -14,10 +16,18 @@ namespace ce::kernels {
 
 namespace {
 
+#if defined(__x86_64__) || defined(_M_X64)
+// F16C (CPUID.1:ECX bit 29) by cpuid: clang's __builtin_cpu_supports does not know "f16c".
+bool has_f16c() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+}
+#endif
+
 Kernel best_kernel() {
 #if defined(__x86_64__) || defined(_M_X64)
   static const Kernel best = [] {
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c"))
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !has_f16c())
       return Kernel::kPortable;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
       return Kernel::kVnni;
