@@ -22,8 +22,8 @@ export const BENCH_CONDITIONS: Readonly<Record<BenchCondition, string>> = Object
 /** Every condition, in report order. */
 export const ALL_CONDITIONS: readonly BenchCondition[] = Object.keys(BENCH_CONDITIONS) as BenchCondition[];
 
-/** The conditions run when none are named: the four single-answer ones. */
-export const DEFAULT_CONDITIONS: readonly BenchCondition[] = ['model-only', 'expert', 'expert+tests', 'expert+examples'];
+/** What `bench` runs when no condition is named: the baselines, the repair loop, and the best measured strategy. */
+export const DEFAULT_CONDITIONS: readonly BenchCondition[] = ['model-only', 'expert', 'expert+tests', 'expert+examples', 'best-of-n'];
 
 /** Conditions that search over several candidates (their records carry `oracle`). */
 export const SEARCH_CONDITIONS: readonly BenchCondition[] = ['best-of-n', 'best-of-n+repair'];

@@ -22,7 +22,7 @@ export async function renderEvents(events: AsyncGenerator<GenerationEvent, Gener
       case 'round': out(cyan(`[round ${e.round}: ${e.reason}]\n`)); break;
       case 'candidates': {
         for (const c of e.candidates) {
-          const line = `[candidate ${c.index}${c.greedy ? ' (greedy)' : ''}: ${c.status ?? 'no code'}, visible ${c.visiblePassed}/${c.visibleTotal}, generated ${c.generatedPassed} passed, ${c.tokens} tokens${c.index === e.candidates[e.chosen].index ? ' ← chosen' : ''}]`;
+          const line = `[candidate ${c.index}${c.greedy ? ' (greedy)' : ''}: ${c.status ?? 'no code'}, visible ${c.visiblePassed}/${c.visibleTotal}, generated ${c.generatedPassed} passed${c.agreeing !== undefined ? `, ${c.agreeing - 1} agree on the probes` : ''}, ${c.tokens} tokens${c.index === e.candidates[e.chosen].index ? ' ← chosen' : ''}]`;
           out(dim(line) + '\n');
         }
         out(e.candidates[e.chosen].text);

@@ -11,7 +11,11 @@ export const RUN_USAGE = `usage: compiler-expert run "prompt" [--model NAME|PATH
                           [--no-expert] [--json] [--system TEXT] [--lang python|javascript|typescript]
                           [--test "assert f(1) == 2" ...] [--temperature T] [--seed N]
                           [--probe default|FILE]   (learned router instead of the heuristic one)
-                          [--strategy repair|rewind-repair|best-of-n|best-of-n+repair] [--samples N]`;
+                          [--strategy repair|rewind-repair|best-of-n|best-of-n+repair] [--samples N]
+                          (strategy: best-of-n unless given)`;
+
+/** The strategy of `run` when none is given. */
+export const RUN_DEFAULT_STRATEGY: Strategy = 'best-of-n';
 
 /** `run "prompt"`: streams the answer with the expert's verdicts. */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -42,7 +46,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       maxTokens: intFlag(args, 'max-tokens', 512),
       maxRounds: intFlag(args, 'max-rounds', 3),
       sampling: { temperature, seed: args.flags.has('seed') ? intFlag(args, 'seed', 0, 0) : undefined },
-      strategy: stringFlag(args, 'strategy') as Strategy | undefined,
+      // best-of-n measured best (HumanEval, coder model: +7 points pass@1 over model-only); the
+      // library's Generator keeps the seed's repair loop as its default.
+      strategy: (stringFlag(args, 'strategy') ?? RUN_DEFAULT_STRATEGY) as Strategy,
       bestOfN: args.flags.has('samples') ? { samples: intFlag(args, 'samples', 4, 0) } : undefined,
     });
     await renderEvents(generator.run({

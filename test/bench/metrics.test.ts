@@ -53,7 +53,7 @@ t.test('limit is a stratified sample; shards split it', async (t) => {
   t.throws(() => parseShard('0/2'));
   t.throws(() => parseShard('3/2'));
   t.same(parseConditions('expert+tests, model-only'), ['expert+tests', 'model-only']);
-  t.same(parseConditions(undefined), ['model-only', 'expert', 'expert+tests', 'expert+examples']);
+  t.same(parseConditions(undefined), ['model-only', 'expert', 'expert+tests', 'expert+examples', 'best-of-n']);
   t.throws(() => parseConditions('expert,magic'), /unknown condition 'magic'/);
 });
 
