@@ -72,16 +72,18 @@ export class Sandbox {
     this.limits = resolveLimits(options.limits);
     const wasmPages = Math.floor(((options.wasmMemoryMb ?? DEFAULT_WASM_MEMORY_MB) * 1024 * 1024) / 65536);
     const hostDir = path.resolve(__dirname, '../../dist/sandbox');
-    const readPaths = [
-      path.resolve(hostDir, '..'),
-      path.dirname(require.resolve('pyodide/package.json')),
-      path.dirname(require.resolve('typescript/package.json')),
-    ];
+    // require.resolve answers real paths, so a symlinked node_modules stays outside the view.
+    const packages = {
+      pyodide: path.dirname(require.resolve('pyodide/package.json')),
+      typescript: path.dirname(require.resolve('typescript/package.json')),
+    };
+    const readPaths = [path.resolve(hostDir, '..'), packages.pyodide, packages.typescript];
     const config: HostConfig = {
       jsPool: options.jsPoolSize ?? DEFAULT_JS_POOL_SIZE,
       pythonPool: options.pythonPoolSize ?? DEFAULT_PYTHON_POOL_SIZE,
       warm: options.warm ?? ['javascript', 'typescript', 'python'],
       memoryMb: this.limits.memoryMb,
+      packages,
     };
     const nodeArgs = [
       '--no-warnings',

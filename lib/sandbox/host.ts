@@ -21,9 +21,15 @@ export interface HostConfig {
   warm: Language[];
   /** memoryMb the warm workers are made for; other values get a fresh worker. */
   memoryMb: number;
+  /**
+   * Real directories of the packages the host loads. Loading them by name would walk
+   * node_modules, and a symlinked node_modules (pnpm, a shared checkout) lies outside the
+   * host's read view, so the permission model would refuse it.
+   */
+  packages: { pyodide: string; typescript: string };
 }
 
-const config: HostConfig = { jsPool: 2, pythonPool: 1, warm: [], memoryMb: 256, ...(JSON.parse(process.argv[2] ?? '{}') as Partial<HostConfig>) };
+const config = JSON.parse(process.argv[2] ?? '{}') as HostConfig;
 const send = (m: HostResponse) => process.stdout.write(JSON.stringify(m) + '\n');
 const log = (message: string) => send({ type: 'log', message });
 const JS_WORKER = path.join(__dirname, 'jsWorker.js');
@@ -61,7 +67,7 @@ function pythonSnapshot(): Promise<Uint8Array> {
 function spawnWarmWorkerForSnapshot() {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const w = new Worker(PY_WORKER, { workerData: { mode: 'snapshot' }, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+  const w = new Worker(PY_WORKER, { workerData: { mode: 'snapshot', pyodideDir: config.packages.pyodide }, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 512 } });
   w.stdout.resume();
   w.stderr.resume();
   return w;
@@ -74,7 +80,7 @@ function spawn(language: 'js' | 'python', memoryMb: number): WarmWorker {
     memoryMb,
     // Pyodide's own JS needs some heap whatever the run's limit; Python's memory is wasm memory.
     resourceLimits: { maxOldGenerationSizeMb: Math.max(128, memoryMb), codeRangeSizeMb: 32, stackSizeMb: 4 },
-    workerData: async () => ({ mode: 'run', snapshot: await pythonSnapshot() }),
+    workerData: async () => ({ mode: 'run', pyodideDir: config.packages.pyodide, snapshot: await pythonSnapshot() }),
     onLog: log,
   });
 }
@@ -99,7 +105,7 @@ let compiler: TypeScriptCompiler | undefined;
 function typescript(): TypeScriptCompiler {
   if (!compiler) {
     const { TypeScriptCompiler: Ctor } = require('./typescriptCompiler') as typeof import('./typescriptCompiler');
-    compiler = new Ctor();
+    compiler = new Ctor(config.packages.typescript);
   }
   return compiler;
 }

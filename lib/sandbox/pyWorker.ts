@@ -29,10 +29,10 @@ interface PyodideLike {
 
 const port = parentPort;
 if (!port) throw new Error('pyWorker must run in a worker thread');
-const data = workerData as { mode: 'snapshot' | 'run'; snapshot?: Uint8Array };
+const data = workerData as { mode: 'snapshot' | 'run'; pyodideDir: string; snapshot?: Uint8Array };
 // Kept before the realm is scrubbed of `process`.
 const exitWorker = process.exit.bind(process);
-const pyodideDir = path.dirname(require.resolve('pyodide/package.json'));
+const pyodideDir = data.pyodideDir;
 
 // Node's permission model denies process.binding, which Pyodide's NODEFS calls once for fs
 // flag constants; hand it those constants and nothing else.
@@ -48,7 +48,7 @@ const REALM_SCRUB = [
 ];
 
 async function boot(): Promise<PyodideLike> {
-  const { loadPyodide } = require('pyodide') as { loadPyodide: (o: Record<string, unknown>) => Promise<PyodideLike> };
+  const { loadPyodide } = require(pyodideDir) as { loadPyodide: (o: Record<string, unknown>) => Promise<PyodideLike> };
   const quiet = () => undefined;
   return loadPyodide({
     indexURL: pyodideDir + path.sep,

@@ -40,9 +40,10 @@ export class TypeScriptCompiler {
   private readonly options: TS.CompilerOptions;
   private readonly libCache = new Map<string, TS.SourceFile>();
 
-  constructor() {
-    this.ts = require('typescript') as typeof TS;
-    this.libDir = path.dirname(require.resolve('typescript/lib/lib.es2022.d.ts'));
+  /** @param packageDir the typescript package's real directory */
+  constructor(packageDir: string) {
+    this.ts = require(packageDir) as typeof TS;
+    this.libDir = path.join(packageDir, 'lib');
     this.options = { ...OPTIONS_BASE, target: this.ts.ScriptTarget.ES2022, module: this.ts.ModuleKind.CommonJS };
   }
 
