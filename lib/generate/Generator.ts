@@ -432,6 +432,7 @@ export class Generator {
 function summarizeCandidate(c: Candidate): CandidateSummary {
   return {
     index: c.index, greedy: c.greedy, text: c.text, tokens: c.tokens, finish: c.finish, hasCode: c.hasCode,
+    ...(c.block && { code: c.block.code }),
     status: c.verdict?.status, visiblePassed: c.visiblePassed, visibleTotal: c.visibleTotal, generatedPassed: c.generatedPassed,
     ...(c.observations && { agreeing: c.agreeing, observations: c.observations, crashes: c.crashes }),
   };

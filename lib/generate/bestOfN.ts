@@ -19,7 +19,7 @@
 import { CodeBlockDetector, type FenceCloseEvent } from '../detect/CodeBlockDetector';
 import type { CodeLanguage } from '../detect/inferLanguage';
 import type { ExpertRegistry } from '../experts/ExpertRegistry';
-import type { ExpertContext, ExpertVerdict } from '../experts/types';
+import type { ExpertContext, ExpertVerdict, Observations } from '../experts/types';
 import { AbortError, InvalidArgumentError } from '../errors';
 import { extractPromptTests } from '../testgen/extractPromptTests';
 import type { Model } from '../runtime/Model';
@@ -174,6 +174,35 @@ export interface SearchRequest {
 type Costs = { generatedTokens: number; expertCalls: number; decodeMs: number; expertMs: number };
 type Judged = { candidate: Candidate; session: Session };
 
+/**
+ * One search's expert calls by judged code: samples often repeat the greedy block word for
+ * word, and the expert sees only the block, the prompt and the tests (all equal then), so
+ * equal blocks share one run. `expertCalls` counts the runs made.
+ */
+class JudgementMemo {
+  private readonly verdicts = new Map<string, Promise<ExpertVerdict | undefined>>();
+  private readonly observations = new Map<string, Promise<Observations | undefined>>();
+  constructor(private readonly experts: ExpertRegistry, private readonly req: SearchRequest, private readonly costs: Costs) {}
+
+  execute(text: string, block: FenceCloseEvent): Promise<ExpertVerdict | undefined> {
+    return this.once(this.verdicts, block, () => {
+      this.costs.expertCalls++;
+      return this.experts.execute(expertContext(this.req, text, block), this.req.signal);
+    });
+  }
+
+  observe(text: string, block: FenceCloseEvent): Promise<Observations | undefined> {
+    return this.once(this.observations, block, () => this.experts.observe(expertContext(this.req, text, block), this.req.signal));
+  }
+
+  private once<T>(memo: Map<string, Promise<T>>, block: FenceCloseEvent, run: () => Promise<T>): Promise<T> {
+    const key = JSON.stringify([block.language, block.code]);
+    let p = memo.get(key);
+    if (!p) memo.set(key, (p = run()));
+    return p;
+  }
+}
+
 function expertContext(req: SearchRequest, text: string, block?: FenceCloseEvent): ExpertContext {
   return {
     text,
@@ -200,6 +229,7 @@ async function decodeCandidates(
   model: Model,
   root: Session,
   experts: ExpertRegistry,
+  memo: JudgementMemo,
   req: SearchRequest,
   plan: { greedy: boolean; sampling: SamplingOptions }[],
   firstIndex: number,
@@ -258,12 +288,9 @@ async function decodeCandidates(
     active = still;
   }
   const t0 = performance.now();
-  const verdicts = await Promise.all(
-    live.map((l) => (l.candidate.block ? experts.execute(context(l.candidate.text, l.candidate.block), req.signal) : Promise.resolve(undefined))),
-  );
+  const verdicts = await Promise.all(live.map((l) => (l.candidate.block ? memo.execute(l.candidate.text, l.candidate.block) : Promise.resolve(undefined))));
   costs.expertMs += performance.now() - t0;
   return live.map((l, k) => {
-    if (l.candidate.block) costs.expertCalls++;
     const candidate: Candidate = { ...l.candidate, verdict: verdicts[k], ...score(verdicts[k]) };
     return { candidate, session: l.session };
   });
@@ -297,11 +324,9 @@ export function countCrashes(candidates: readonly (Pick<Candidate, 'observations
 }
 
 /** Observes every judged candidate on the shared probe inputs, concurrently. */
-async function observeCandidates(experts: ExpertRegistry, req: SearchRequest, judged: readonly Judged[], costs: Costs): Promise<void> {
+async function observeCandidates(memo: JudgementMemo, judged: readonly Judged[], costs: Costs): Promise<void> {
   const t0 = performance.now();
-  const seen = await Promise.all(
-    judged.map((j) => (j.candidate.block && j.candidate.hasCode ? experts.observe(expertContext(req, j.candidate.text, j.candidate.block), req.signal) : undefined)),
-  );
+  const seen = await Promise.all(judged.map((j) => (j.candidate.block && j.candidate.hasCode ? memo.observe(j.candidate.text, j.candidate.block) : undefined)));
   costs.expertMs += performance.now() - t0;
   const observed = judged.map((j, k) => ({ observations: seen[k]?.outcomes, calls: seen[k] && JSON.stringify(seen[k]!.calls) }));
   const crashes = countCrashes(observed);
@@ -329,21 +354,22 @@ export async function searchCandidates(
   const sampling: SamplingOptions = { temperature: DEFAULT_CANDIDATE_TEMPERATURE, minP: DEFAULT_CANDIDATE_MIN_P, ...options.sampling };
   const agreement = (options.agreement ?? true) && samples > 0 && hasProbeExamples(req);
   const costs: Costs = { generatedTokens: 0, expertCalls: 0, decodeMs: 0, expertMs: 0 };
+  const memo = new JudgementMemo(experts, req, costs);
   const greedyPlan = [{ greedy: true, sampling: { temperature: 0 } }];
   const sampledPlan = (n: number) => Array.from({ length: n }, () => ({ greedy: false, sampling }));
   const adaptive = options.adaptive ?? true;
   let judged: Judged[];
   if (adaptive && !agreement) {
-    judged = await decodeCandidates(model, root, experts, req, greedyPlan, 0, costs);
+    judged = await decodeCandidates(model, root, experts, memo, req, greedyPlan, 0, costs);
   } else {
-    judged = await decodeCandidates(model, root, experts, req, [...greedyPlan, ...sampledPlan(samples)], 0, costs);
+    judged = await decodeCandidates(model, root, experts, memo, req, [...greedyPlan, ...sampledPlan(samples)], 0, costs);
   }
   // More samples while none passes (adaptive only), up to maxSamples in all.
   while (adaptive && !judged.some((j) => passesVisible(j.candidate)) && judged.length - 1 < maxSamples && samples > 0) {
     const n = Math.min(samples, maxSamples - (judged.length - 1));
-    judged = judged.concat(await decodeCandidates(model, root, experts, req, sampledPlan(n), judged.length, costs));
+    judged = judged.concat(await decodeCandidates(model, root, experts, memo, req, sampledPlan(n), judged.length, costs));
   }
-  if (agreement) await observeCandidates(experts, req, judged, costs);
+  if (agreement) await observeCandidates(memo, judged, costs);
   const candidates = judged.map((j) => j.candidate);
   agreeing(candidates).forEach((n, i) => (candidates[i].agreeing = n));
   const chosen = selectCandidate(candidates);

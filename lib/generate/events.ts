@@ -39,6 +39,8 @@ export interface CandidateSummary {
   text: string;
   tokens: number;
   finish: 'block' | 'stop_token' | 'max_tokens' | 'context_full';
+  /** The code of its judged block, when it closed one. Equal blocks share one expert run. */
+  code?: string;
   hasCode: boolean;
   status?: ExpertVerdict['status'];
   visiblePassed: number;

@@ -100,6 +100,11 @@ t.test('default model', async (t) => {
     const greedy = c.candidates[0];
     if (greedy.visiblePassed === greedy.visibleTotal) t.ok(greedy.observations?.[0] === '5', 'greedy returns 5 for add(2, 3)');
     t.equal(c.chosen, selectCandidate(c.candidates.map((x) => ({ ...x, signature: JSON.stringify(x.observations ?? []) }))), 'the chosen one is the selection’s');
+    const blocks = c.candidates.map((x) => x.code).filter((x) => x !== undefined);
+    t.ok(new Set(blocks).size < blocks.length, 'at the default temperature this model repeats a block (fixed seed)');
+    const done = events.at(-1);
+    if (done?.type !== 'done') return t.fail('no done event');
+    t.equal(done.result.expertCalls, new Set(blocks).size, 'so it is judged once');
     t.equal(liveSessions(), 0, 'every fork is disposed');
   });
 
@@ -117,6 +122,13 @@ t.test('default model', async (t) => {
     const done = events.at(-1);
     if (done?.type !== 'done') return t.fail('no done event');
     t.equal(done.result.generatedTokens, c.candidates.reduce((a, x) => a + x.tokens, 0), 'every candidate’s tokens are counted');
+    const blocks = c.candidates.filter((x) => x.code !== undefined).map((x) => x.code);
+    t.ok(blocks.length > 0, 'candidates closed blocks');
+    t.equal(done.result.expertCalls, new Set(blocks).size, 'one expert run per distinct block: equal blocks share their verdict');
+    for (const x of c.candidates) {
+      const twin = c.candidates.find((y) => y.code === x.code);
+      if (x.code !== undefined) t.same([x.status, x.visiblePassed], [twin!.status, twin!.visiblePassed], `candidate ${x.index} has its twin’s verdict`);
+    }
     t.equal(done.result.candidates?.length, 7);
     t.not(done.result.finish, 'passed');
     t.equal(liveSessions(), 0, 'every fork is disposed');
