@@ -6,11 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ModelNotFoundError } from '../errors';
-import { PACKAGE_ROOT } from './native';
+import { MODELS_DIR, PACKAGE_ROOT } from '../paths';
 import { runPackageScript } from './runPackageScript';
 
-/** Models folder: COMPILER_EXPERT_MODELS, else `<package>/models`. */
-export const MODELS_DIR = process.env.COMPILER_EXPERT_MODELS ?? path.join(PACKAGE_ROOT, 'models');
+export { MODELS_DIR } from '../paths';
 
 interface ModelPin { file: string; size: number; sha256: string }
 

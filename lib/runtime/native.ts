@@ -3,8 +3,8 @@
  * node-gyp-build takes a local build (build/Release) when there is one, else the prebuilt
  * binary in prebuilds/<platform>-<arch>/.
  */
-import path from 'node:path';
 import { NativeLoadError } from '../errors';
+import { PACKAGE_ROOT } from '../paths';
 
 /** Architecture-independent model configuration (see native/models/transformer.h). */
 export interface NativeModelConfig {
@@ -90,8 +90,7 @@ export interface NativeAddon {
 
 let addon: NativeAddon | undefined;
 
-/** Package root (this file is lib/runtime/native.ts or dist/runtime/native.js). */
-export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+export { PACKAGE_ROOT };
 
 /** Loads the addon once; a clear error says what to run when it is missing. */
 export function native(): NativeAddon {

@@ -29,7 +29,11 @@ export class HostProcess {
   /** Resolves when the process has exited. */
   readonly exited: Promise<HostExit>;
 
-  constructor(plan: JailPlan, private readonly onLog: (message: string) => void) {
+  /**
+   * @param onLog the host's diagnostics
+   * @param onSnapshot a Python boot snapshot the host made, to keep on disk
+   */
+  constructor(plan: JailPlan, private readonly onLog: (message: string) => void, onSnapshot?: (snapshot: Uint8Array) => void) {
     this.child = spawn(plan.command, plan.args, { env: plan.env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.setEncoding('utf8');
     this.child.stderr!.on('data', (chunk: string) => {
@@ -44,6 +48,7 @@ export class HostProcess {
       failReady = rej;
     });
     this.ready.catch(() => undefined);
+    let snapshotParts: Buffer[] = [];
     readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
       let msg: HostResponse;
       try {
@@ -54,6 +59,11 @@ export class HostProcess {
       }
       if (msg.type === 'ready') markReady();
       else if (msg.type === 'log') this.onLog(msg.message);
+      else if (msg.type === 'snapshot') {
+        if (msg.part === 0) snapshotParts = [];
+        snapshotParts.push(Buffer.from(msg.data, 'base64'));
+        if (msg.part === msg.parts - 1 && snapshotParts.length === msg.parts) onSnapshot?.(Buffer.concat(snapshotParts));
+      }
       else if (msg.type === 'result') {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);

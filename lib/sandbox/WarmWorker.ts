@@ -7,6 +7,8 @@ export interface WarmWorker {
   /** Resolves once the worker reported ready; rejects if it died first. */
   readonly ready: Promise<{ worker: Worker; channel: Channel }>;
   readonly memoryMb: number;
+  /** True once it failed to start (a pool skips it). */
+  readonly failed: boolean;
   /** Terminates the worker, booted or not. Idempotent. */
   dispose(): void;
 }
@@ -54,10 +56,17 @@ export function spawnWarmWorker(options: SpawnOptions): WarmWorker {
     });
   })();
   // A warm worker may never be used; its failure must not surface as an unhandled rejection.
-  ready.catch((e: unknown) => options.onLog?.(`warm worker failed: ${e instanceof Error ? e.message : String(e)}`));
+  let failed = false;
+  ready.catch((e: unknown) => {
+    failed = true;
+    options.onLog?.(`warm worker failed: ${e instanceof Error ? e.message : String(e)}`);
+  });
   return {
     ready,
     memoryMb: options.memoryMb,
+    get failed() {
+      return failed;
+    },
     dispose() {
       if (disposed) return;
       disposed = true;

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { spawnWarmWorker, type WarmWorker } from './WarmWorker';
+import { readSnapshot } from './pythonSnapshotCache';
 import { runInWorker } from './runInWorker';
 import type { TypeScriptCompiler } from './typescriptCompiler';
 import type { HostRequest, HostResponse, WorkerJob } from './protocol';
@@ -27,6 +28,8 @@ export interface HostConfig {
    * host's read view, so the permission model would refuse it.
    */
   packages: { pyodide: string; typescript: string };
+  /** The boot snapshot's file (see pythonSnapshotCache.ts): loaded when whole, else made and sent to the caller. */
+  pythonSnapshotFile?: string;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as HostConfig;
@@ -42,8 +45,45 @@ function jsLimits(memoryMb: number) {
 }
 
 let snapshot: Promise<Uint8Array> | undefined;
+// Set when an interpreter failed to start from the file's snapshot: make a new one instead.
+let snapshotFileRejected = false;
+let snapshotFromFile = false;
 function pythonSnapshot(): Promise<Uint8Array> {
-  snapshot ??= new Promise<Uint8Array>((resolve, reject) => {
+  snapshot ??= (async () => {
+    const file = config.pythonSnapshotFile;
+    const started = Date.now();
+    const cached = file === undefined || snapshotFileRejected ? undefined : readSnapshot(file);
+    snapshotFromFile = cached !== undefined;
+    if (cached) {
+      log(`python snapshot: ${cached.byteLength} bytes loaded from ${file} in ${Date.now() - started} ms`);
+      return cached;
+    }
+    const made = await makePythonSnapshot();
+    if (file !== undefined) void sendSnapshot(made);
+    return made;
+  })();
+  snapshot.catch(() => {
+    // Let a later request retry instead of failing forever.
+    snapshot = undefined;
+  });
+  return snapshot;
+}
+
+const SNAPSHOT_PART_BYTES = 1 << 20;
+
+/** Sends a snapshot to the caller a part per turn of the event loop (stdout to a pipe writes synchronously). */
+async function sendSnapshot(bytes: Uint8Array): Promise<void> {
+  const parts = Math.ceil(bytes.byteLength / SNAPSHOT_PART_BYTES);
+  for (let part = 0; part < parts; part++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const at = part * SNAPSHOT_PART_BYTES;
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(SNAPSHOT_PART_BYTES, bytes.byteLength - at)).toString('base64');
+    send({ type: 'snapshot', part, parts, data });
+  }
+}
+
+function makePythonSnapshot(): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolve, reject) => {
     const started = Date.now();
     const w = spawnWarmWorkerForSnapshot();
     w.on('message', (m: { type: string; snapshot?: Uint8Array; message?: string }) => {
@@ -57,11 +97,6 @@ function pythonSnapshot(): Promise<Uint8Array> {
     w.once('error', reject);
     w.once('exit', (code) => reject(new Error(`snapshot worker exited with code ${code}`)));
   });
-  snapshot.catch(() => {
-    // Let a later request retry instead of failing forever.
-    snapshot = undefined;
-  });
-  return snapshot;
 }
 
 function spawnWarmWorkerForSnapshot() {
@@ -73,26 +108,49 @@ function spawnWarmWorkerForSnapshot() {
   return w;
 }
 
-function spawn(language: 'js' | 'python', memoryMb: number): WarmWorker {
+/** Starts a worker; a Python one first waits for `after` (see {@link Pool.fill}). */
+function spawn(language: 'js' | 'python', memoryMb: number, after?: Promise<unknown>): WarmWorker {
   if (language === 'js') return spawnWarmWorker({ file: JS_WORKER, memoryMb, resourceLimits: jsLimits(memoryMb), onLog: log });
-  return spawnWarmWorker({
+  const worker = spawnWarmWorker({
     file: PY_WORKER,
     memoryMb,
     // Pyodide's own JS needs some heap whatever the run's limit; Python's memory is wasm memory.
     resourceLimits: { maxOldGenerationSizeMb: Math.max(128, memoryMb), codeRangeSizeMb: 32, stackSizeMb: 4 },
-    workerData: async () => ({ mode: 'run', pyodideDir: config.packages.pyodide, snapshot: await pythonSnapshot() }),
+    workerData: async () => {
+      await after?.catch(() => undefined);
+      return { mode: 'run', pyodideDir: config.packages.pyodide, snapshot: await pythonSnapshot() };
+    },
     onLog: log,
   });
+  worker.ready.catch(() => {
+    if (!snapshotFromFile || snapshotFileRejected) return;
+    log('python did not start from the cached snapshot; making a new one');
+    snapshotFileRejected = true;
+    snapshot = undefined;
+  });
+  return worker;
 }
 
 /** Keeps `size` warm workers per kind; a taken worker is replaced at once, never returned. */
 class Pool {
   private readonly idle: WarmWorker[] = [];
+  private lastRefill: Promise<unknown> | undefined;
   constructor(private readonly kind: 'js' | 'python', private readonly size: number) {}
+  /**
+   * Tops the pool up. Python interpreters boot one after another (0.3–1 s of CPU each), so
+   * refills never crowd out the run that triggered them on a small machine; a run that finds
+   * the pool empty starts its own at once.
+   */
   fill(): void {
-    while (this.idle.length < this.size) this.idle.push(spawn(this.kind, config.memoryMb));
+    while (this.idle.length < this.size) {
+      const w = spawn(this.kind, config.memoryMb, this.lastRefill);
+      if (this.kind === 'python') this.lastRefill = w.ready;
+      this.idle.push(w);
+    }
   }
   take(memoryMb: number): WarmWorker {
+    // Workers that failed to start are dropped (their replacements may start from a new snapshot).
+    for (let w = this.idle[0]; w?.failed; w = this.idle[0]) this.idle.shift()!.dispose();
     const warm = memoryMb === config.memoryMb ? this.idle.shift() : undefined;
     const w = warm ?? spawn(this.kind, memoryMb);
     this.fill();

@@ -15,7 +15,12 @@ export type HostRequest =
 export type HostResponse =
   | { type: 'ready'; pid: number }
   | { type: 'result'; id: number; result: RunResult; cpuMs: number }
-  | { type: 'log'; message: string };
+  | { type: 'log'; message: string }
+  /**
+   * A Python boot snapshot the host had to make, for the caller to keep on disk: base64 in
+   * `parts` messages, so that no single write holds up the host's results.
+   */
+  | { type: 'snapshot'; part: number; parts: number; data: string };
 
 /** Host → worker: the one job a worker ever runs. */
 export interface WorkerJob {

@@ -77,7 +77,9 @@ function block(py: PyodideLike): void {
 }
 
 async function main(): Promise<void> {
+  const started = performance.now();
   const py = await boot();
+  const booted = performance.now();
   if (data.mode === 'snapshot') {
     py.runPython(`import sys, types\n_m = types.ModuleType('_ce_harness')\nexec(${JSON.stringify(PYTHON_HARNESS)}, _m.__dict__)\nsys.modules['_ce_harness'] = _m\ndel _m`);
     const snapshot = py.makeMemorySnapshot();
@@ -109,6 +111,7 @@ async function main(): Promise<void> {
     }
     post({ type: 'done', result });
   });
+  post({ type: 'log', message: `python ready in ${Math.round(performance.now() - started)} ms (boot ${Math.round(booted - started)} ms)` });
   post({ type: 'ready', channel: sab });
 }
 
