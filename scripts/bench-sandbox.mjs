@@ -2,7 +2,9 @@
 // Sandbox speed: cold start, warm-run latency (p50/p99) per language, and throughput with
 // concurrent runs. Usage: node scripts/bench-sandbox.mjs [--runs N] [--out FILE]
 import { createRequire } from 'node:module';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { Sandbox } = require('../dist/sandbox/index.js');
@@ -21,8 +23,25 @@ const PROGRAMS = {
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Milliseconds from Sandbox.create to the first Python result, in a sandbox of its own. */
+async function firstPython(cacheDir) {
+  const t0 = performance.now();
+  const sandbox = await Sandbox.create({ cacheDir, warm: ['python'] });
+  const r = await sandbox.run({ language: 'python', ...PROGRAMS.python });
+  await sandbox.dispose();
+  if (r.status !== 'ok') throw new Error(`python: ${JSON.stringify(r)}`);
+  return performance.now() - t0;
+}
+
 async function main() {
   const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, cold: {}, warm: {}, throughput: {} };
+  // The boot snapshot: made (no cache), then restored from a cache folder a previous sandbox wrote.
+  const cache = mkdtempSync(join(tmpdir(), 'ce-bench-cache-'));
+  results.cold.first_python_uncached_ms = await firstPython(false);
+  await firstPython(cache);
+  await sleep(2000); // the caller writes the file after the first result
+  results.cold.first_python_cached_ms = await firstPython(cache);
+  rmSync(cache, { recursive: true, force: true });
   let t0 = performance.now();
   const sandbox = await Sandbox.create({ warm: ['javascript', 'typescript', 'python'] });
   results.cold.createMs = performance.now() - t0;
@@ -55,6 +74,7 @@ async function main() {
   const f = (x) => x.toFixed(1).padStart(8);
   console.log(`sandbox bench (${results.machine.cpus} cpus, node ${results.machine.node}, jail ${results.jail.launcher})`);
   console.log(`cold: Sandbox.create ${results.cold.createMs.toFixed(0)} ms; first run js ${results.cold.first_javascript_ms.toFixed(0)} ms, ts ${results.cold.first_typescript_ms.toFixed(0)} ms, python ${results.cold.first_python_ms.toFixed(0)} ms`);
+  console.log(`cold, create to first Python result in a fresh sandbox: snapshot made ${results.cold.first_python_uncached_ms.toFixed(0)} ms, restored from the cache ${results.cold.first_python_cached_ms.toFixed(0)} ms`);
   console.log('language      p50 ms   p99 ms   runs/s (concurrent)');
   for (const language of Object.keys(PROGRAMS)) {
     console.log(`${language.padEnd(11)}${f(results.warm[language].p50Ms)} ${f(results.warm[language].p99Ms)} ${f(results.throughput[language].runsPerSecond)}`);

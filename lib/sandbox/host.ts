@@ -8,7 +8,7 @@ import * as readline from 'node:readline';
 import { spawnWarmWorker, type WarmWorker } from './WarmWorker';
 import { readSnapshot } from './pythonSnapshotCache';
 import { runInWorker } from './runInWorker';
-import type { TypeScriptCompiler } from './typescriptCompiler';
+import { TypeScriptWorker } from './TypeScriptWorker';
 import type { HostRequest, HostResponse, WorkerJob } from './protocol';
 import type { Language, RunResult, SandboxLimits, TestResult } from './types';
 
@@ -108,8 +108,8 @@ function spawnWarmWorkerForSnapshot() {
   return w;
 }
 
-/** Starts a worker; a Python one first waits for `after` (see {@link Pool.fill}). */
-function spawn(language: 'js' | 'python', memoryMb: number, after?: Promise<unknown>): WarmWorker {
+/** Starts a worker; a Python one first waits for `gate` (see {@link Pool.fill}). */
+function spawn(language: 'js' | 'python', memoryMb: number, gate?: Promise<void>): WarmWorker {
   if (language === 'js') return spawnWarmWorker({ file: JS_WORKER, memoryMb, resourceLimits: jsLimits(memoryMb), onLog: log });
   const worker = spawnWarmWorker({
     file: PY_WORKER,
@@ -117,7 +117,7 @@ function spawn(language: 'js' | 'python', memoryMb: number, after?: Promise<unkn
     // Pyodide's own JS needs some heap whatever the run's limit; Python's memory is wasm memory.
     resourceLimits: { maxOldGenerationSizeMb: Math.max(128, memoryMb), codeRangeSizeMb: 32, stackSizeMb: 4 },
     workerData: async () => {
-      await after?.catch(() => undefined);
+      await gate;
       return { mode: 'run', pyodideDir: config.packages.pyodide, snapshot: await pythonSnapshot() };
     },
     onLog: log,
@@ -133,40 +133,39 @@ function spawn(language: 'js' | 'python', memoryMb: number, after?: Promise<unkn
 
 /** Keeps `size` warm workers per kind; a taken worker is replaced at once, never returned. */
 class Pool {
-  private readonly idle: WarmWorker[] = [];
+  // Each idle worker with the call that lets it start booting now.
+  private readonly idle: { worker: WarmWorker; start: () => void }[] = [];
   private lastRefill: Promise<unknown> | undefined;
   constructor(private readonly kind: 'js' | 'python', private readonly size: number) {}
   /**
    * Tops the pool up. Python interpreters boot one after another (0.3–1 s of CPU each), so
-   * refills never crowd out the run that triggered them on a small machine; a run that finds
-   * the pool empty starts its own at once.
+   * refills do not crowd out the run that triggered them on a small machine; a run that takes
+   * a worker still queued starts it at once.
    */
   fill(): void {
     while (this.idle.length < this.size) {
-      const w = spawn(this.kind, config.memoryMb, this.lastRefill);
-      if (this.kind === 'python') this.lastRefill = w.ready;
-      this.idle.push(w);
+      let start!: () => void;
+      const gate = new Promise<void>((resolve) => (start = resolve));
+      if (this.kind === 'python' && this.lastRefill) void this.lastRefill.then(start, start);
+      else start();
+      const worker = spawn(this.kind, config.memoryMb, gate);
+      if (this.kind === 'python') this.lastRefill = worker.ready;
+      this.idle.push({ worker, start });
     }
   }
   take(memoryMb: number): WarmWorker {
     // Workers that failed to start are dropped (their replacements may start from a new snapshot).
-    for (let w = this.idle[0]; w?.failed; w = this.idle[0]) this.idle.shift()!.dispose();
+    while (this.idle[0]?.worker.failed) this.idle.shift()!.worker.dispose();
     const warm = memoryMb === config.memoryMb ? this.idle.shift() : undefined;
-    const w = warm ?? spawn(this.kind, memoryMb);
+    warm?.start();
+    const w = warm?.worker ?? spawn(this.kind, memoryMb);
     this.fill();
     return w;
   }
 }
 
 const pools = { js: new Pool('js', config.jsPool), python: new Pool('python', config.pythonPool) };
-let compiler: TypeScriptCompiler | undefined;
-function typescript(): TypeScriptCompiler {
-  if (!compiler) {
-    const { TypeScriptCompiler: Ctor } = require('./typescriptCompiler') as typeof import('./typescriptCompiler');
-    compiler = new Ctor(config.packages.typescript);
-  }
-  return compiler;
-}
+const typescript = new TypeScriptWorker(config.packages.typescript, log);
 
 // Runs in flight, by id: resolving one's entry stops it (a `cancel` from the caller).
 const cancels = new Map<number, () => void>();
@@ -189,7 +188,11 @@ async function runJob(req: Extract<HostRequest, { type: 'run' }>, limits: Sandbo
     return runInWorker(pools.js.take(limits.memoryMb), { type: 'job', code: req.code, tests: req.tests }, limits, { watchRss: true, cancelled });
   }
   const started = performance.now();
-  const ts = typescript().compile(req.code, req.tests);
+  const ts = await Promise.race([typescript.compile(req.code, req.tests, limits.timeoutMs), cancelled.then(() => 'cancelled' as const)]);
+  const failed = (status: RunResult['status'], type: string, message: string): RunResult =>
+    ({ status, stdout: '', stderr: '', error: { type, message }, tests: [], durationMs: Math.round(performance.now() - started) });
+  if (ts === 'cancelled') return failed('sandbox_error', 'Cancelled', 'the run was cancelled by the caller');
+  if ('failed' in ts) return ts.failed === 'timeout' ? failed('timeout', 'Timeout', ts.message) : failed('sandbox_error', 'SandboxError', ts.message);
   if (ts.error) {
     return { status: 'syntax_error', stdout: '', stderr: '', error: ts.error, tests: [], durationMs: Math.round(performance.now() - started) };
   }
@@ -274,6 +277,6 @@ if (config.warm.includes('python')) {
   pools.python.fill();
 }
 if (config.warm.includes('typescript')) {
-  setImmediate(() => typescript().compile('const x: number = 1;', []));
+  typescript.warm();
 }
 send({ type: 'ready', pid: process.pid });

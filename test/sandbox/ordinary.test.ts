@@ -74,6 +74,20 @@ t.test('typescript: tests see exported functions; a mistyped test fails alone', 
   t.equal(r.tests[2].expected, '5');
 });
 
+t.test('typescript: a check that outlives the timeout stops alone; the compiler comes back', async (t) => {
+  // Thousands of typed functions take far longer than 10 ms to check on any machine.
+  const big = Array.from({ length: 3000 }, (_, i) => `export function f${i}(a: number, b: string): { n: number; s: string } { return { n: a + ${i}, s: b + a }; }`).join('\n');
+  const [slow, js] = await Promise.all([
+    sandbox.run({ language: 'typescript', code: big, limits: { timeoutMs: 10 } }),
+    sandbox.run({ language: 'javascript', code: 'console.log(6 * 7)' }),
+  ]);
+  t.equal(slow.status, 'timeout', describe(slow));
+  t.match(slow.error?.message, /type-checking exceeded 10 ms/);
+  t.same([js.status, js.stdout], ['ok', '42\n'], 'a JavaScript run beside it is not held up');
+  const after = await sandbox.run({ language: 'typescript', code: 'const n: number = 41;\nconsole.log(n + 1);' });
+  t.same([after.status, after.stdout], ['ok', '42\n'], describe(after));
+});
+
 t.test("python: the seed's bug reports got None", async (t) => {
   const r = await sandbox.run({ language: 'python', code: 'def sort(lst):\n    return lst.sort()\n', tests: ['assert sort([3,1,2]) == [1,2,3]'] });
   t.equal(r.status, 'test_failure', describe(r));
