@@ -154,6 +154,7 @@ export class Sandbox {
     if (signal?.aborted) throw new AbortError();
     if (!req || !LANGUAGES.has(req.language)) throw new InvalidArgumentError(`unknown language: ${String(req?.language)}`);
     if (typeof req.code !== 'string') throw new InvalidArgumentError('code must be a string');
+    if (req.isolation !== undefined && req.isolation !== 'run' && req.isolation !== 'shared') throw new InvalidArgumentError(`unknown isolation: ${String(req.isolation)}`);
     const limits = resolveLimits(req.limits, this.limits);
     const tests = Array.isArray(req.tests) ? req.tests.map(String) : [];
     const started = performance.now();
@@ -173,7 +174,8 @@ export class Sandbox {
       onAbort = () => resolve('aborted');
       signal?.addEventListener('abort', onAbort, { once: true });
     });
-    const answer = await Promise.race([host.send({ type: 'run', language: req.language, code: req.code, tests, limits }, signal), deadline, aborted]);
+    const shared = req.isolation === 'shared' ? { isolation: 'shared' as const } : {};
+    const answer = await Promise.race([host.send({ type: 'run', language: req.language, code: req.code, tests, limits, ...shared }, signal), deadline, aborted]);
     clearTimeout(timer);
     if (onAbort) signal?.removeEventListener('abort', onAbort);
     if (answer === 'aborted') throw new AbortError('the sandbox run was aborted');

@@ -11,14 +11,16 @@ export interface CompileFailure {
 interface Check {
   code: string;
   tests: string[];
+  /** Starts the check's clock: when the thread begins it, not while it waits its turn. */
+  started: () => void;
   done: (r: TypeScriptCompilation | CompileFailure) => void;
 }
 
 /**
  * The host's side of the compiler thread (tsWorker.ts): started on first use, and again after
  * it died or was stopped. The thread checks in arrival order, so the oldest pending check is
- * the one it is working on: that one fails when the thread dies or outlives its timeout, and
- * the checks queued behind it go to the next thread.
+ * the one it is working on (the only one whose clock runs): that one fails when the thread
+ * dies or the check outlives its timeout, and the checks queued behind it go to the next thread.
  */
 export class TypeScriptWorker {
   private worker: Worker | undefined;
@@ -27,14 +29,18 @@ export class TypeScriptWorker {
 
   constructor(private readonly typescriptDir: string, private readonly onLog: (message: string) => void) {}
 
-  /** Compiles, or fails after `timeoutMs`. */
+  /** Compiles, or fails when the check itself (not its wait in the queue) takes over `timeoutMs`. */
   compile(code: string, tests: string[], timeoutMs: number): Promise<TypeScriptCompilation | CompileFailure> {
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.expire(id, timeoutMs), timeoutMs);
+      let timer: NodeJS.Timeout | undefined;
       this.pending.set(id, {
         code,
         tests,
+        started: () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => this.expire(id, timeoutMs), timeoutMs);
+        },
         done: (r) => {
           clearTimeout(timer);
           this.pending.delete(id);
@@ -45,9 +51,9 @@ export class TypeScriptWorker {
     });
   }
 
-  /** Starts the thread now, so the first check does not pay for loading the compiler and its lib files. */
+  /** Starts the thread now, so that it has loaded the compiler and its lib files before the first check. */
   warm(): void {
-    void this.compile('const x: number = 1;', [], 60000);
+    this.start();
   }
 
   private post(id: number): void {
@@ -59,8 +65,6 @@ export class TypeScriptWorker {
     const check = this.pending.get(id);
     if (!check) return;
     const failure: CompileFailure = { failed: 'timeout', message: `type-checking exceeded ${timeoutMs} ms` };
-    // Still queued: the thread will answer later and nobody will be listening.
-    if (this.pending.keys().next().value !== id) return check.done(failure);
     this.restart(failure);
   }
 
@@ -88,7 +92,11 @@ export class TypeScriptWorker {
     });
     worker.stdout.resume();
     worker.stderr.resume();
-    worker.on('message', (m: { id: number; compilation: TypeScriptCompilation }) => this.pending.get(m.id)?.done(m.compilation));
+    worker.on('message', (m: { type: 'start' | 'done'; id: number; compilation: TypeScriptCompilation }) => {
+      const check = this.pending.get(m.id);
+      if (m.type === 'start') check?.started();
+      else check?.done(m.compilation);
+    });
     worker.once('error', (e) => this.restart({ failed: 'crashed', message: `the TypeScript compiler failed: ${e.message}` }));
     worker.once('exit', (code) => this.restart({ failed: 'crashed', message: `the TypeScript compiler exited (${code})` }));
     this.worker = worker;

@@ -9,6 +9,8 @@ export interface WarmWorker {
   readonly memoryMb: number;
   /** True once it failed to start (a pool skips it). */
   readonly failed: boolean;
+  /** True once disposed: it will run nothing more. */
+  readonly disposed: boolean;
   /** Terminates the worker, booted or not. Idempotent. */
   dispose(): void;
 }
@@ -66,6 +68,9 @@ export function spawnWarmWorker(options: SpawnOptions): WarmWorker {
     memoryMb: options.memoryMb,
     get failed() {
       return failed;
+    },
+    get disposed() {
+      return disposed;
     },
     dispose() {
       if (disposed) return;

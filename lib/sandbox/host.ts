@@ -109,7 +109,7 @@ function spawnWarmWorkerForSnapshot() {
 }
 
 /** Starts a worker; a Python one first waits for `gate` (see {@link Pool.fill}). */
-function spawn(language: 'js' | 'python', memoryMb: number, gate?: Promise<void>): WarmWorker {
+function spawn(language: 'js' | 'python', memoryMb: number, gate?: Promise<void>, mode: 'run' | 'shared' = 'run'): WarmWorker {
   if (language === 'js') return spawnWarmWorker({ file: JS_WORKER, memoryMb, resourceLimits: jsLimits(memoryMb), onLog: log });
   const worker = spawnWarmWorker({
     file: PY_WORKER,
@@ -118,7 +118,7 @@ function spawn(language: 'js' | 'python', memoryMb: number, gate?: Promise<void>
     resourceLimits: { maxOldGenerationSizeMb: Math.max(128, memoryMb), codeRangeSizeMb: 32, stackSizeMb: 4 },
     workerData: async () => {
       await gate;
-      return { mode: 'run', pyodideDir: config.packages.pyodide, snapshot: await pythonSnapshot() };
+      return { mode, pyodideDir: config.packages.pyodide, snapshot: await pythonSnapshot() };
     },
     onLog: log,
   });
@@ -136,6 +136,11 @@ class Pool {
   // Each idle worker with the call that lets it start booting now.
   private readonly idle: { worker: WarmWorker; start: () => void }[] = [];
   private lastRefill: Promise<unknown> | undefined;
+  /** Boots queued refills after `before` (the shared interpreter's boot at start). */
+  after(before: Promise<unknown>): this {
+    this.lastRefill = before;
+    return this;
+  }
   constructor(private readonly kind: 'js' | 'python', private readonly size: number) {}
   /**
    * Tops the pool up. Python interpreters boot one after another (0.3–1 s of CPU each), so
@@ -164,6 +169,50 @@ class Pool {
   }
 }
 
+/** Jobs one shared interpreter runs before a fresh one takes over (its heap only grows). */
+const SHARED_JOBS_PER_INTERPRETER = 500;
+
+/**
+ * The one long-lived Python interpreter of `isolation: 'shared'` requests: jobs run on it one
+ * after another; it is replaced when a job broke it, outlived its limits, or after
+ * {@link SHARED_JOBS_PER_INTERPRETER} jobs.
+ */
+class SharedPython {
+  private worker: WarmWorker | undefined;
+  private jobs = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  run(job: WorkerJob, limits: SandboxLimits, cancelled: Promise<void>): Promise<RunResult> {
+    const next = this.queue.then(() => this.runNow(job, limits, cancelled));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(job: WorkerJob, limits: SandboxLimits, cancelled: Promise<void>): Promise<RunResult> {
+    if (!this.worker || this.worker.disposed || this.worker.failed || this.jobs >= SHARED_JOBS_PER_INTERPRETER) this.replace();
+    const warm = this.worker!;
+    this.jobs++;
+    return runInWorker(warm, job, { ...limits, memoryMb: config.memoryMb }, { watchRss: false, cancelled, keep: true });
+  }
+
+  /** Boots the interpreter now (at host start); resolves when it is ready or failed. */
+  warm(): Promise<unknown> {
+    if (!this.worker) this.replace();
+    return this.worker!.ready.catch(() => undefined);
+  }
+
+  private replace(): void {
+    this.worker?.dispose();
+    const warm = spawn('python', config.memoryMb, undefined, 'shared');
+    // Between jobs nobody else listens: a death then only means the next job gets a new one.
+    void warm.ready.then(({ worker }) => worker.on('error', () => warm.dispose()).on('exit', () => warm.dispose()), () => undefined);
+    this.worker = warm;
+    this.jobs = 0;
+  }
+}
+
+const sharedPython = new SharedPython();
+
 const pools = { js: new Pool('js', config.jsPool), python: new Pool('python', config.pythonPool) };
 const typescript = new TypeScriptWorker(config.packages.typescript, log);
 
@@ -181,6 +230,9 @@ async function run(req: Extract<HostRequest, { type: 'run' }>): Promise<RunResul
 }
 
 async function runJob(req: Extract<HostRequest, { type: 'run' }>, limits: SandboxLimits, cancelled: Promise<void>): Promise<RunResult> {
+  if (req.language === 'python' && req.isolation === 'shared') {
+    return sharedPython.run({ type: 'job', code: req.code, tests: req.tests }, limits, cancelled);
+  }
   if (req.language === 'python') {
     return runInWorker(pools.python.take(limits.memoryMb), { type: 'job', code: req.code, tests: req.tests }, limits, { watchRss: false, cancelled });
   }
@@ -274,7 +326,8 @@ lines.on('close', () => process.exit(0));
 
 pools.js.fill();
 if (config.warm.includes('python')) {
-  pools.python.fill();
+  // The shared one first: every Python verdict starts with an analysis on it.
+  pools.python.after(sharedPython.warm()).fill();
 }
 if (config.warm.includes('typescript')) {
   typescript.warm();

@@ -6,7 +6,7 @@ import type { Language, RunResult, SandboxLimits } from './types';
 
 /** Caller → host. */
 export type HostRequest =
-  | { type: 'run'; id: number; language: Language; code: string; tests: string[]; limits: SandboxLimits }
+  | { type: 'run'; id: number; language: Language; code: string; tests: string[]; limits: SandboxLimits; isolation?: 'shared' }
   /** Stop run `id` now (its worker is terminated); the host still answers it, and the caller ignores that. */
   | { type: 'cancel'; id: number }
   | { type: 'shutdown' };
@@ -33,4 +33,5 @@ export interface WorkerJob {
 export type WorkerMessage =
   | { type: 'ready'; channel: SharedArrayBuffer }
   | { type: 'snapshot'; snapshot: Uint8Array }
-  | { type: 'done'; result: string };
+  /** `fatal`: the interpreter itself broke during the job; it must not run another. */
+  | { type: 'done'; result: string; fatal?: boolean };

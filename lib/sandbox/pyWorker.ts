@@ -1,9 +1,11 @@
 /**
- * Worker entry for Python. Two modes (workerData.mode):
+ * Worker entry for Python. Three modes (workerData.mode):
  * - `snapshot`: boot Pyodide from scratch, import the harness, post a memory snapshot, exit.
  * - `run`: boot Pyodide from that snapshot (a fresh interpreter, ~0.3 s instead of ~2.5 s),
  *   scrub this realm, report ready with an output channel, run exactly one job, then be
  *   terminated by the host. An interpreter is never reused.
+ * - `shared`: the same, but run jobs one after another until the host ends it (requests with
+ *   `isolation: 'shared'`: programs that read their input only as data, like the analyser).
  *
  * Pyodide in Node is not a sandbox by itself: `import js` and every JsProxy reach this
  * realm. So before user code runs the realm loses `process`, `require` (Pyodide installs a
@@ -29,7 +31,7 @@ interface PyodideLike {
 
 const port = parentPort;
 if (!port) throw new Error('pyWorker must run in a worker thread');
-const data = workerData as { mode: 'snapshot' | 'run'; pyodideDir: string; snapshot?: Uint8Array };
+const data = workerData as { mode: 'snapshot' | 'run' | 'shared'; pyodideDir: string; snapshot?: Uint8Array };
 // Kept before the realm is scrubbed of `process`.
 const exitWorker = process.exit.bind(process);
 const pyodideDir = data.pyodideDir;
@@ -96,10 +98,11 @@ async function main(): Promise<void> {
   const run = py.runPython(`import _ce_harness\n_ce_harness.run`) as ((code: string, tests: string) => string) & { destroy?: () => void };
   py.runPython(PYTHON_LOCKDOWN);
   const post = port!.postMessage.bind(port);
-  const once = port!.once.bind(port);
+  const listen = data.mode === 'shared' ? port!.on.bind(port) : port!.once.bind(port);
   for (const name of REALM_SCRUB) delete (globalThis as Record<string, unknown>)[name];
-  once('message', (job: WorkerJob) => {
+  listen('message', (job: WorkerJob) => {
     let result: string;
+    let fatal = false;
     try {
       result = String(run(job.code, JSON.stringify(job.tests)));
     } catch (e) {
@@ -108,8 +111,9 @@ async function main(): Promise<void> {
       const message = e instanceof Error ? e.message : String(e);
       const type = /call stack|recursion/i.test(message) ? 'RecursionError' : /memory/i.test(message) ? 'MemoryError' : 'FatalError';
       result = JSON.stringify({ status: 'runtime_error', error: { type, message: message.slice(-500) }, tests: [] });
+      fatal = true;
     }
-    post({ type: 'done', result });
+    post({ type: 'done', result, fatal });
   });
   post({ type: 'log', message: `python ready in ${Math.round(performance.now() - started)} ms (boot ${Math.round(booted - started)} ms)` });
   post({ type: 'ready', channel: sab });

@@ -57,7 +57,10 @@ export function readSnapshot(file: string): Uint8Array | undefined {
   return new Uint8Array(payload);
 }
 
-/** Writes a snapshot next to its final name, then renames it: readers never see half a file. */
+/**
+ * Writes a snapshot next to its final name, then renames it: readers never see half a file.
+ * Snapshots of other versions in the folder are removed (~30 MB each, never read again here).
+ */
 export async function writeSnapshot(file: string, snapshot: Uint8Array): Promise<void> {
   const digest = createHash('sha256').update(snapshot).digest('hex');
   const partial = `${file}.${process.pid}.partial`;
@@ -66,5 +69,9 @@ export async function writeSnapshot(file: string, snapshot: Uint8Array): Promise
     await fs.promises.rename(partial, file);
   } finally {
     await fs.promises.rm(partial, { force: true });
+  }
+  const dir = path.dirname(file);
+  for (const other of await fs.promises.readdir(dir)) {
+    if (/^pyodide-.*\.snapshot$/.test(other) && other !== path.basename(file)) await fs.promises.rm(path.join(dir, other), { force: true });
   }
 }

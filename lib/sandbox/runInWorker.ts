@@ -10,13 +10,19 @@ export interface RunInWorkerOptions {
   rssSlackMb?: number;
   /** Resolves when the caller gave the run up: the worker is terminated at once. */
   cancelled?: Promise<void>;
+  /**
+   * Keep the worker for more jobs when this one finished cleanly (a shared interpreter);
+   * a worker stopped mid-run or broken by its job is disposed as always.
+   */
+  keep?: boolean;
 }
 
 const RSS_POLL_MS = 20;
 const STATUSES: ReadonlySet<string> = new Set<RunStatus>(['ok', 'syntax_error', 'runtime_error', 'test_failure', 'timeout', 'memory_limit', 'output_limit', 'sandbox_error']);
 
 /**
- * Runs one job on a warm worker and always terminates the worker afterwards. The clock starts
+ * Runs one job on a warm worker and terminates the worker afterwards (unless
+ * {@link RunInWorkerOptions.keep}). The clock starts
  * when the job is posted; the run ends at the first of: the worker's result, the timeout, the
  * output cap, the memory cap, or the worker's death. Never rejects.
  */
@@ -33,17 +39,24 @@ export async function runInWorker(warm: WarmWorker, job: WorkerJob, limits: Sand
   channel.arm(limits.outputBytes);
   const t0 = performance.now();
   const timers: NodeJS.Timeout[] = [];
-  const outcome = await new Promise<{ status?: RunStatus; json?: string; error?: RunError }>((resolve) => {
-    worker.on('message', (m: { type: string; result?: unknown }) => {
-      if (m && m.type === 'done' && typeof m.result === 'string') resolve({ json: m.result });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Listener = (...a: any[]) => void;
+  const listeners: Array<[string, Listener]> = [];
+  const on = (event: 'message' | 'error' | 'exit', f: Listener) => {
+    listeners.push([event, f]);
+    worker.on(event, f);
+  };
+  const outcome = await new Promise<{ status?: RunStatus; json?: string; fatal?: boolean; error?: RunError }>((resolve) => {
+    on('message', (m: { type: string; result?: unknown; fatal?: unknown }) => {
+      if (m && m.type === 'done' && typeof m.result === 'string') resolve({ json: m.result, fatal: m.fatal === true });
     });
-    worker.once('error', (e: Error & { code?: string }) => {
+    on('error', (e: Error & { code?: string }) => {
       const oom = e.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory|heap limit|allocation failed/i.test(e.message);
       resolve(oom
         ? { status: 'memory_limit', error: { type: 'MemoryLimit', message: `memory limit of ${limits.memoryMb} MB exceeded` } }
         : { status: 'sandbox_error', error: { type: 'SandboxError', message: `worker failed: ${e.message}` } });
     });
-    worker.once('exit', (code) => resolve({ status: 'sandbox_error', error: { type: 'SandboxError', message: `worker exited with code ${code}` } }));
+    on('exit', (code: number) => resolve({ status: 'sandbox_error', error: { type: 'SandboxError', message: `worker exited with code ${code}` } }));
     timers.push(setTimeout(() => resolve({ status: 'timeout', error: { type: 'Timeout', message: `execution exceeded ${limits.timeoutMs} ms` } }), limits.timeoutMs));
     void options.cancelled?.then(() => resolve({ status: 'sandbox_error', error: { type: 'Cancelled', message: 'the run was cancelled by the caller' } }));
     void channel.onOverflow().then(() => resolve({ status: 'output_limit', error: { type: 'OutputLimit', message: `output exceeded ${limits.outputBytes} bytes` } }));
@@ -57,15 +70,18 @@ export async function runInWorker(warm: WarmWorker, job: WorkerJob, limits: Sand
     worker.postMessage(job);
   });
   for (const t of timers) clearTimeout(t);
+  for (const [event, f] of listeners) worker.off(event, f);
   const durationMs = Math.round((performance.now() - t0) * 10) / 10;
-  if (outcome.json === undefined) {
+  if (options.keep && outcome.json !== undefined && !outcome.fatal) {
+    // Kept: nothing terminated, the next job re-arms the channel.
+  } else if (outcome.json === undefined) {
     // Stopped mid-run: terminate first, read the output after, so nothing is still writing.
     await worker.terminate().catch((e: Error) => e);
   } else {
     // The worker finished its job and only idles: tearing it down need not delay the result.
     void worker.terminate().catch((e: Error) => e);
   }
-  warm.dispose();
+  if (!options.keep || outcome.json === undefined || outcome.fatal) warm.dispose();
   const stdout = channel.stdout(), stderr = channel.stderr();
   if (outcome.json === undefined) {
     return { status: outcome.status ?? 'sandbox_error', stdout, stderr, error: outcome.error, tests: [], durationMs };

@@ -177,7 +177,8 @@ export async function analyzePythonAll(codes: readonly string[], runner: CodeRun
   // JSON string literals are valid Python string literals, so the code travels as data
   // and is parsed, never executed.
   const program = `MARKER = ${JSON.stringify(MARKER)}\nSOURCES = ${JSON.stringify(codes)}\n${ANALYZER}`;
-  const result = await runner.run({ language: 'python', code: program, limits: { timeoutMs: ANALYSIS_TIMEOUT_MS } });
+  // The analyser only parses: a shared interpreter saves it an interpreter boot.
+  const result = await runner.run({ language: 'python', code: program, limits: { timeoutMs: ANALYSIS_TIMEOUT_MS }, isolation: 'shared' });
   const line = result.stdout.split('\n').find((l) => l.startsWith(MARKER));
   if (result.status !== 'ok' || !line) {
     const why = result.error ? `${result.error.type}: ${result.error.message}` : result.status;

@@ -88,6 +88,20 @@ t.test('typescript: a check that outlives the timeout stops alone; the compiler 
   t.same([after.status, after.stdout], ['ok', '42\n'], describe(after));
 });
 
+t.test("python: isolation 'shared' runs on one long-lived interpreter; the default never shares", async (t) => {
+  const patch = await sandbox.run({ language: 'python', code: 'import math\nmath.tau = 1', isolation: 'shared' });
+  t.equal(patch.status, 'ok', describe(patch));
+  const shared = await sandbox.run({ language: 'python', code: 'import math\nprint(math.tau)', isolation: 'shared' });
+  t.equal(shared.stdout, '1\n', 'a shared run sees what the previous one left');
+  const fresh = await sandbox.run({ language: 'python', code: 'import math\nprint(math.tau)' });
+  t.equal(fresh.stdout, '6.283185307179586\n', 'a default run starts clean');
+  const hung = await sandbox.run({ language: 'python', code: 'while True:\n    pass', isolation: 'shared', limits: { timeoutMs: 300 } });
+  t.equal(hung.status, 'timeout', describe(hung));
+  const after = await sandbox.run({ language: 'python', code: 'import math\nprint(math.tau)', isolation: 'shared', tests: ['assert 1 == 1'] });
+  t.same([after.status, after.stdout], ['ok', '6.283185307179586\n'], 'a stopped interpreter is replaced by a clean one');
+  await t.rejects(sandbox.run({ language: 'python', code: '', isolation: 'pooled' as never }), { name: 'InvalidArgumentError' });
+});
+
 t.test("python: the seed's bug reports got None", async (t) => {
   const r = await sandbox.run({ language: 'python', code: 'def sort(lst):\n    return lst.sort()\n', tests: ['assert sort([3,1,2]) == [1,2,3]'] });
   t.equal(r.status, 'test_failure', describe(r));

@@ -88,3 +88,11 @@ t.test('a fresh sandbox restores Python from the file the previous one wrote', a
   await waitForFile(file);
   t.ok(readSnapshot(file), 'and is written anew');
 });
+
+t.test('writing a snapshot removes those of other versions', async (t) => {
+  const dir = tmp(t);
+  fs.writeFileSync(path.join(dir, 'pyodide-0.0.1-0000000000000000.snapshot'), 'old');
+  fs.writeFileSync(path.join(dir, 'unrelated.txt'), 'kept');
+  await writeSnapshot(path.join(dir, 'pyodide-0.0.2-1111111111111111.snapshot'), new Uint8Array(64));
+  t.same(fs.readdirSync(dir).sort(), ['pyodide-0.0.2-1111111111111111.snapshot', 'unrelated.txt']);
+});
