@@ -46,7 +46,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       maxTokens: intFlag(args, 'max-tokens', 512),
       maxRounds: intFlag(args, 'max-rounds', 3),
       sampling: { temperature, seed: args.flags.has('seed') ? intFlag(args, 'seed', 0, 0) : undefined },
-      // best-of-n measured best (HumanEval, coder model: +7 points pass@1 over model-only); the
+      // best-of-n measured best (HumanEval, coder model: see the README's Benchmark section); the
       // library's Generator keeps the seed's repair loop as its default.
       strategy: (stringFlag(args, 'strategy') ?? RUN_DEFAULT_STRATEGY) as Strategy,
       bestOfN: args.flags.has('samples') ? { samples: intFlag(args, 'samples', 4, 0) } : undefined,

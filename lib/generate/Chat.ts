@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../errors';
 import type { ChatMessage } from '../runtime/ChatTemplate';
 import type { Model } from '../runtime/Model';
 import type { Session } from '../runtime/Session';
-import type { GenerationEvent, GenerationResult } from './events';
+import { finalResult, type GenerationEvent, type GenerationResult } from './events';
 import { Generator, type GenerateRequest, type GeneratorOptions } from './Generator';
 
 /** Options of a {@link Chat}: the generator's (experts, strategy, budgets…) plus the system prompt. */
@@ -83,11 +83,7 @@ export class Chat {
 
   /** Runs one turn to the end and returns its result. */
   async ask(message: string, options?: ChatSendOptions): Promise<GenerationResult> {
-    const it = this.send(message, options);
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return r.value;
-    }
+    return finalResult(this.send(message, options));
   }
 
   /** Keeps the first `turn` turns and forgets the rest; the cache is trimmed at the next turn. */

@@ -15,7 +15,7 @@ import type { Router } from '../routing/Router';
 import type { ChatMessage } from '../runtime/ChatTemplate';
 import type { Model } from '../runtime/Model';
 import type { SamplingOptions, Session } from '../runtime/Session';
-import type { BlockSummary, CandidateSummary, FinishReason, GenerationEvent, GenerationResult } from './events';
+import { finalResult, type BlockSummary, type CandidateSummary, type FinishReason, type GenerationEvent, type GenerationResult } from './events';
 import { frameVerdict } from './injection';
 import { passesVisible, searchCandidates, type BestOfNOptions, type Candidate } from './bestOfN';
 
@@ -421,11 +421,7 @@ export class Generator {
 
   /** Runs to the end and returns the result (events are dropped). */
   async generate(request: GenerateRequest, overrides?: GeneratorOptions): Promise<GenerationResult> {
-    const it = this.run(request, overrides);
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return r.value;
-    }
+    return finalResult(this.run(request, overrides));
   }
 }
 

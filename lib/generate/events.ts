@@ -98,3 +98,11 @@ export interface GenerationResult {
   candidates?: CandidateSummary[];
   timings: { prefillMs: number; decodeMs: number; expertMs: number; injectMs: number; totalMs: number };
 }
+
+/** Runs an event stream to its end and returns what it returns (its events are dropped). */
+export async function finalResult<R>(events: AsyncGenerator<unknown, R>): Promise<R> {
+  for (;;) {
+    const r = await events.next();
+    if (r.done) return r.value;
+  }
+}
