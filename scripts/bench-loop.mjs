@@ -30,10 +30,12 @@ for (const [language, b] of Object.entries(BLOCKS)) {
   const context = { text: '```' + language + '\n' + b.code + '```\n', tests: b.tests, language, block: { code: b.code, language } };
   const ms = [];
   for (let i = 0; i < 2; i++) {
+    // The warm one comes a model turn later: time for the pool to refill, as in a generation.
+    if (i > 0) await new Promise((r) => setTimeout(r, 1500));
     const t = performance.now();
     const v = await verdictExperts.execute(context);
     ms.push(performance.now() - t);
-    if (v?.status !== 'ok') throw new Error(`${language} verdict: ${JSON.stringify(v)}`);
+    if (!v || v.status === 'expert_error') throw new Error(`${language} verdict: ${JSON.stringify(v)}`);
   }
   verdicts.push({ language, firstMs: ms[0], warmMs: ms[1] });
   console.error(`[loop] ${language}: first verdict ${ms[0].toFixed(0)} ms, warm ${ms[1].toFixed(0)} ms`);
