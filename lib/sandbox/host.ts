@@ -136,12 +136,12 @@ class Pool {
   // Each idle worker with the call that lets it start booting now.
   private readonly idle: { worker: WarmWorker; start: () => void }[] = [];
   private lastRefill: Promise<unknown> | undefined;
+  constructor(private readonly kind: 'js' | 'python', private readonly size: number) {}
   /** Boots queued refills after `before` (the shared interpreter's boot at start). */
   after(before: Promise<unknown>): this {
     this.lastRefill = before;
     return this;
   }
-  constructor(private readonly kind: 'js' | 'python', private readonly size: number) {}
   /**
    * Tops the pool up. Python interpreters boot one after another (0.3–1 s of CPU each), so
    * refills do not crowd out the run that triggered them on a small machine; a run that takes

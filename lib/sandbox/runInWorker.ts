@@ -70,18 +70,21 @@ export async function runInWorker(warm: WarmWorker, job: WorkerJob, limits: Sand
     worker.postMessage(job);
   });
   for (const t of timers) clearTimeout(t);
-  for (const [event, f] of listeners) worker.off(event, f);
   const durationMs = Math.round((performance.now() - t0) * 10) / 10;
   if (options.keep && outcome.json !== undefined && !outcome.fatal) {
-    // Kept: nothing terminated, the next job re-arms the channel.
-  } else if (outcome.json === undefined) {
-    // Stopped mid-run: terminate first, read the output after, so nothing is still writing.
-    await worker.terminate().catch((e: Error) => e);
+    // Kept for the next job (which re-arms the channel): this job's listeners go. A worker
+    // being torn down keeps them, so a late 'error' never finds the worker without one.
+    for (const [event, f] of listeners) worker.off(event, f);
   } else {
-    // The worker finished its job and only idles: tearing it down need not delay the result.
-    void worker.terminate().catch((e: Error) => e);
+    if (outcome.json === undefined) {
+      // Stopped mid-run: terminate first, read the output after, so nothing is still writing.
+      await worker.terminate().catch((e: Error) => e);
+    } else {
+      // The worker finished its job and only idles: tearing it down need not delay the result.
+      void worker.terminate().catch((e: Error) => e);
+    }
+    warm.dispose();
   }
-  if (!options.keep || outcome.json === undefined || outcome.fatal) warm.dispose();
   const stdout = channel.stdout(), stderr = channel.stderr();
   if (outcome.json === undefined) {
     return { status: outcome.status ?? 'sandbox_error', stdout, stderr, error: outcome.error, tests: [], durationMs };
