@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AbortError, InvalidArgumentError, ModelFormatError, ModelNotFoundError, UnsupportedModelError, fromNative } from '../errors';
-import { findArchitecture, type Architecture } from './architectures';
+import { configFromGguf, configFromHf, findArchitecture, mapHfTensor, supportedArchitectures, type Architecture } from './architectures';
 import { ChatTemplate } from './ChatTemplate';
 import { readGguf, type GgufFile } from './gguf/GgufFile';
 import { Model, type ModelInfo } from './Model';
@@ -66,7 +66,7 @@ interface Prepared {
 
 function architectureOf(name: string, file: string): Architecture {
   const arch = findArchitecture(name);
-  if (!arch) throw new UnsupportedModelError(file, `architecture '${name}' (supported: llama, qwen2)`);
+  if (!arch) throw new UnsupportedModelError(file, `architecture '${name}' (supported: ${supportedArchitectures()})`);
   return arch;
 }
 
@@ -83,9 +83,9 @@ async function prepareGguf(file: string, progress: LoadModelOptions['onProgress'
   const f: GgufFile = await readGguf(file);
   const archName = String(f.metadata.get('general.architecture') ?? '');
   const arch = architectureOf(archName, file);
-  const config = arch.fromGguf(f);
+  const config = configFromGguf(arch, f, archName);
   progress?.('tokenizer', 0.2);
-  const tokenizer = Tokenizer.fromGguf(f);
+  const tokenizer = Tokenizer.fromGguf(f, arch.preTokenizers);
   const tokens = f.metadata.get('tokenizer.ggml.tokens') as string[];
   const special = (k: string) => {
     const id = f.metadata.get(`tokenizer.ggml.${k}_token_id`);
@@ -123,11 +123,11 @@ async function headerBytes(file: string): Promise<Buffer> {
 async function prepareFolder(dir: string, progress: LoadModelOptions['onProgress']): Promise<Prepared> {
   const cfg = await readJson(path.join(dir, 'config.json'));
   const arch = architectureOf(String(cfg.model_type ?? ''), path.join(dir, 'config.json'));
-  const config = arch.fromHfConfig(cfg, dir);
+  const config = configFromHf(arch, cfg, dir);
   const specs = await readSafetensorsFolder(dir);
   const manifest: TensorSpec[] = [];
   for (const s of specs) {
-    const name = arch.mapHfTensor(s.name);
+    const name = mapHfTensor(arch, s.name);
     if (name) manifest.push({ ...s, name });
   }
   const q = cfg.quantization as { bits?: number; group_size?: number } | undefined;

@@ -18,6 +18,8 @@ export interface NativeModelConfig {
   headDim: number;
   ropeTheta: number;
   ropeTraditional: boolean;
+  /** Per-head RMSNorm of queries and keys before RoPE (tensors attn_q_norm / attn_k_norm). */
+  qkNorm?: boolean;
   rmsNormEps: number;
   maxContext: number;
   /** Keep the KV cache float32 even where the CPU layers could keep it float16. */

@@ -48,6 +48,7 @@ ModelConfig to_model_config(const Napi::Object& o) {
   c.head_dim = integer(o, "headDim", 1, 4096);
   c.rope_theta = static_cast<float>(number(o, "ropeTheta"));
   c.rope_traditional = o.Get("ropeTraditional").ToBoolean();
+  c.qk_norm = o.Get("qkNorm").ToBoolean();
   c.rms_norm_eps = static_cast<float>(number(o, "rmsNormEps"));
   c.max_context = integer(o, "maxContext", 1, kBig);
   c.float32_cache = o.Get("float32Cache").ToBoolean();

@@ -136,6 +136,10 @@ void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out,
     for (int m = 0; m < s.rows; ++m) {
       float* row = qkv + (first + m) * static_cast<size_t>(qkv_cols);
       const int pos = s.start + m;
+      if (b.q_norm) {  // per head, in place, before the rotary embedding
+        rms_norm(row, b.q_norm->data<float>(), c.rms_norm_eps, row, c.num_heads, D);
+        rms_norm(row + q_cols, b.k_norm->data<float>(), c.rms_norm_eps, row + q_cols, c.num_kv_heads, D);
+      }
       rope(row, c.num_heads, D, pos, c.rope_theta, c.rope_traditional);
       rope(row + q_cols, c.num_kv_heads, D, pos, c.rope_theta, c.rope_traditional);
       for (int head = 0; head < c.num_heads; ++head)
@@ -263,7 +267,8 @@ bool cpu_layer_supported(const Block& b, const mx::Stream& stream) {
     return true;
   };
   return ours(b.qkv, {&b.q, &b.k, &b.v}) && on_our_kernels(b.o) && ours(b.gate_up, {&b.gate, &b.up}) &&
-         on_our_kernels(b.down) && b.attn_norm.dtype() == mx::float32 && b.ffn_norm.dtype() == mx::float32;
+         on_our_kernels(b.down) && b.attn_norm.dtype() == mx::float32 && b.ffn_norm.dtype() == mx::float32 &&
+         (!b.q_norm || (b.q_norm->dtype() == mx::float32 && b.k_norm->dtype() == mx::float32));
 }
 
 mx::array cpu_layer(const Block& b, const ModelConfig& c, const mx::array& h, const std::vector<LayerCache>& caches) {

@@ -106,6 +106,14 @@ Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::
     Block b;
     b.attn_norm = store.dense(p + "attn_norm.weight");
     b.ffn_norm = store.dense(p + "ffn_norm.weight");
+    if (c.qk_norm) {
+      b.q_norm = store.dense(p + "attn_q_norm.weight");
+      b.k_norm = store.dense(p + "attn_k_norm.weight");
+      for (const auto* w : {&*b.q_norm, &*b.k_norm})
+        if (w->ndim() != 1 || w->shape(0) != c.head_dim)
+          throw Error(codes::kModelFormat, "[load] " + p + "attn_q_norm / attn_k_norm must hold head_dim (" +
+                                               std::to_string(c.head_dim) + ") values");
+    }
     b.q = store.linear(p + "attn_q");
     b.k = store.linear(p + "attn_k");
     b.v = store.linear(p + "attn_v");
@@ -144,6 +152,7 @@ Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::
     }
     all.push_back(b.attn_norm);
     all.push_back(b.ffn_norm);
+    if (b.q_norm) all.insert(all.end(), {*b.q_norm, *b.k_norm});
   }
   mx::eval(all);
 }
@@ -197,6 +206,10 @@ mx::array Transformer::attention(const Block& b, const mx::array& x, const std::
     mx::array q = heads(qa, 0, c.num_heads);
     mx::array k = heads(ka, q_cols, c.num_kv_heads);
     mx::array v = heads(va, q_cols + kv_cols, c.num_kv_heads);
+    if (b.q_norm) {
+      q = mx::fast::rms_norm(q, *b.q_norm, c.rms_norm_eps);
+      k = mx::fast::rms_norm(k, *b.k_norm, c.rms_norm_eps);
+    }
     q = mx::fast::rope(q, c.head_dim, c.rope_traditional, c.rope_theta, 1.0f, start);
     k = mx::fast::rope(k, c.head_dim, c.rope_traditional, c.rope_theta, 1.0f, start);
     const mx::Shape lo = {0, 0, start, 0}, hi = {1, c.num_kv_heads, start + L, c.head_dim};

@@ -1,7 +1,8 @@
-// A decoder-only transformer of the Llama family (Llama, SmolLM2, Qwen2/2.5).
-// The TypeScript architecture files (lib/runtime/architectures/) turn a model's
-// metadata into this config and its tensor names into GGUF-style names, so the
-// forward pass here has one shape for every supported architecture.
+// A decoder-only transformer of the Llama family (Llama, SmolLM2, Qwen2/2.5, Qwen3).
+// Each architecture is described once, in TypeScript (lib/runtime/architectures/):
+// that description becomes this config (dimensions plus the flags of the parts a block
+// adds to the Llama block) and maps its tensor names to GGUF-style names, so the
+// forward pass here has one shape, switched by those flags, for every architecture.
 #pragma once
 
 #include <memory>
@@ -27,6 +28,9 @@ struct ModelConfig {
   // GGUF Llama checkpoints permute Q/K so rotary pairs are adjacent ("traditional");
   // Hugging Face and Qwen2 use the split-halves form.
   bool rope_traditional = false;
+  // Per-head RMSNorm of queries and keys before RoPE (Qwen3): blk.N.attn_q_norm /
+  // attn_k_norm, head_dim values each, shared by every head.
+  bool qk_norm = false;
   float rms_norm_eps = 1e-5f;
   int max_context = 2048;
   // Keep the KV cache float32 where it could be float16 (see Transformer::kv_dtype).
@@ -43,6 +47,8 @@ struct ModelConfig {
 struct Block {
   mx::array attn_norm{0.0f}, ffn_norm{0.0f};
   Linear q, k, v, o, gate, up, down;
+  // With ModelConfig::qk_norm: the per-head query and key norm weights [head_dim].
+  std::optional<mx::array> q_norm, k_norm;
   // q|k|v and gate|up as one matrix each when their formats match (then the parts
   // above are empty): one kernel call instead of several per step.
   std::optional<Linear> qkv, gate_up;

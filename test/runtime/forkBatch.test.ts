@@ -7,7 +7,7 @@ import { defaultModelPath } from '../fixtures/defaultModel';
 import { rssTrend } from '../fixtures/rssTrend';
 import { rng } from '../fixtures/random';
 import { referenceForward } from '../fixtures/referenceForward';
-import { makeTinyModel, TINY_LLAMA, TINY_QWEN2, type TinyConfig } from '../fixtures/tinyModel';
+import { makeTinyModel, TINY_LLAMA, TINY_QWEN2, TINY_QWEN3, type TinyConfig } from '../fixtures/tinyModel';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
@@ -44,6 +44,7 @@ const CASES: [string, TinyConfig][] = [
   ['llama, mixed formats', TINY_LLAMA],
   ['qwen2, mixed formats', TINY_QWEN2],
   ['qwen2, Q4_K (one-op layers, float16 cache)', { ...TINY_QWEN2, types: ['Q4_K'] }],
+  ['qwen3, Q8_0 (q/k norms, head size of its own)', { ...TINY_QWEN3, types: ['Q8_0'] }],
 ];
 
 for (const [name, config] of CASES) {

@@ -9,7 +9,7 @@ import { writeHfFolder, writeSafetensors } from '../fixtures/hfFolder';
 import { writeGguf } from '../fixtures/ggufWriter';
 import { referenceForward } from '../fixtures/referenceForward';
 import { rng } from '../fixtures/random';
-import { makeTinyModel, TINY_LLAMA, TINY_QWEN2 } from '../fixtures/tinyModel';
+import { makeTinyModel, TINY_LLAMA, TINY_QWEN2, TINY_QWEN3 } from '../fixtures/tinyModel';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'ce-load-'));
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -18,7 +18,7 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
-for (const [label, config, group] of [['llama f32', TINY_LLAMA, undefined], ['qwen2 mlx-4bit g64', TINY_QWEN2, 64]] as const) {
+for (const [label, config, group] of [['llama f32', TINY_LLAMA, undefined], ['qwen2 mlx-4bit g64', TINY_QWEN2, 64], ['qwen3 f32', TINY_QWEN3, undefined]] as const) {
   t.test(`safetensors folder: ${label} matches the reference`, async (t) => {
     const tiny = makeTinyModel(config, 9);
     const dir = await writeHfFolder(tiny, path.join(tmp(), 'hf'), group);
@@ -66,7 +66,10 @@ t.test('bad paths and files give typed errors', async (t) => {
 
   const arch = path.join(dir, 'mamba.gguf');
   writeGguf(arch, { 'general.architecture': { type: 'string', value: 'mamba' } }, []);
-  await t.rejects(loadModel(arch), UnsupportedModelError, 'unsupported architecture');
+  await t.rejects(loadModel(arch), { name: 'UnsupportedModelError', message: /supported: llama\/mistral, qwen2, qwen3/ }, 'unsupported architecture, naming the supported ones');
+  // A Qwen3 file without the q/k norm tensors its architecture says every block has.
+  const noNorms = makeTinyModel({ ...TINY_QWEN3, qkNorm: false }, 2, dir);
+  await t.rejects(loadModel(noNorms.path), ModelFormatError, 'qwen3 without attn_q_norm');
   const q2k = path.join(dir, 'q2k.gguf');
   writeGguf(q2k, { 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'token_embd.weight', dims: [256, 4], type: 10, data: Buffer.alloc(84 * 4) }]);
   await t.rejects(loadModel(q2k), UnsupportedModelError, 'unsupported tensor type (Q2_K)');

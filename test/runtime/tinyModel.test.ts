@@ -1,12 +1,12 @@
 // The native runtime against an independent float64 TypeScript forward pass, on
-// tiny random-weight GGUF models of both architectures (every GGML type we load).
+// tiny random-weight GGUF models of every architecture (every GGML type we load).
 import t from 'tap';
 import { rssTrend } from '../fixtures/rssTrend';
 import { ContextOverflowError, DisposedError, InvalidArgumentError, loadModel, type Model } from '../../lib';
 import { native } from '../../lib/runtime/native';
 import { referenceForward } from '../fixtures/referenceForward';
 import type { GgmlTypeName } from '../fixtures/ggmlBlocks';
-import { makeTinyModel, TINY_LLAMA, TINY_QWEN2, type TinyConfig, type TinyModel } from '../fixtures/tinyModel';
+import { makeTinyModel, TINY_LLAMA, TINY_QWEN2, TINY_QWEN3, type TinyConfig, type TinyModel } from '../fixtures/tinyModel';
 import { rng } from '../fixtures/random';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -30,7 +30,7 @@ const close = (a: ArrayLike<number>, b: ArrayLike<number>) => maxAbsDiff(a, b) <
 const KERNELS = process.env.COMPILER_EXPERT_STOCK_MLX ? 'mlx' : 'native';
 const PATH_REF = { int8Activations: KERNELS === 'native' };
 
-for (const config of [TINY_LLAMA, TINY_QWEN2]) {
+for (const config of [TINY_LLAMA, TINY_QWEN2, TINY_QWEN3]) {
   t.test(`tiny ${config.arch}`, async (t) => {
     const tiny: TinyModel = makeTinyModel(config, 3);
     const model: Model = await loadModel(tiny.path);
@@ -52,6 +52,12 @@ for (const config of [TINY_LLAMA, TINY_QWEN2]) {
       // roundings shift with it, hence not 1e-5.
       t.ok(err < 2e-2 * scale(expected), 'logits within 2% of their scale');
       t.equal(argmax(logits), argmax(expected), 'same top-1 token');
+      if (config.qkNorm) {
+        // The norms are not a no-op here: the same weights without them land far off.
+        const without = referenceForward({ ...tiny, config: { ...config, qkNorm: false } }, prompt, PATH_REF).logits[prompt.length - 1];
+        const off = maxAbsDiff(logits, without);
+        t.ok(off > 5 * err && off > 2e-2 * scale(expected), `without q/k norms the logits are ${off.toExponential(2)} off`);
+      }
       s.dispose();
     });
 
@@ -298,6 +304,8 @@ t.test('each weight format alone, hidden states vs the reference', async (t) => 
     [TINY_QWEN2, 'Q8_0', 1e-2],
     [TINY_QWEN2, 'Q4_K', 1e-2], // K-quant blocks fused, with biases
     [TINY_QWEN2, 'Q6_K', 1e-2],
+    [TINY_QWEN3, 'Q4_K', 1e-2], // q/k norms on the one-op CPU layer (q/k/v fused)
+    [TINY_QWEN3, 'F16', 1e-2], // q/k norms on the MLX-op layer
   ];
   for (const [config, type, nativeTolerance] of runs) {
     // Stock MLX's CPU quantized_matmul (the GPU path's op, run here) lands 5e-4 to 2.5e-2

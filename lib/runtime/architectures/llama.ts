@@ -1,5 +1,4 @@
 import type { Architecture } from './Architecture';
-import { configFromGguf, configFromHf, mapHfTensor } from './llamaFamily';
 
 /**
  * Llama and its relatives with the same block (SmolLM2, Mistral-style GQA).
@@ -8,7 +7,8 @@ import { configFromGguf, configFromHf, mapHfTensor } from './llamaFamily';
  */
 export const llama: Architecture = {
   names: ['llama', 'mistral'],
-  fromGguf: (f) => configFromGguf(f, 'llama', true),
-  fromHfConfig: (cfg, path) => configFromHf(cfg, 'llama', path),
-  mapHfTensor,
+  ggufRopeTraditional: true,
+  qkNorm: false,
+  // SmolLM2 and the StarCoder-tokenizer models: GPT-2 splits with single digits.
+  preTokenizers: { smollm: 'gpt2-digits', starcoder: 'gpt2-digits', refact: 'gpt2-digits' },
 };

@@ -1,20 +1,22 @@
 /**
- * What Llama-family architectures share: GGUF keys under `<arch>.`, Hugging Face
- * config fields, and tensor names. llama.ts and qwen2.ts specialise it.
+ * What every architecture of the Llama family shares: GGUF keys under `<arch>.`,
+ * Hugging Face config fields, and tensor names, read the way an architecture's
+ * description (Architecture.ts) says.
  */
 import { ModelFormatError } from '../../errors';
 import { GgufFile, metaNumber } from '../gguf/GgufFile';
 import type { NativeModelConfig } from '../native';
-import type { HfConfig } from './Architecture';
+import type { Architecture, HfConfig } from './Architecture';
 
-export function configFromGguf(f: GgufFile, arch: string, ropeTraditional: boolean): NativeModelConfig {
-  const key = (k: string) => `${arch}.${k}`;
+/** The native config of a GGUF file whose `general.architecture` is `name` (one of `arch.names`). */
+export function configFromGguf(arch: Architecture, f: GgufFile, name: string): NativeModelConfig {
+  const key = (k: string) => `${name}.${k}`;
   const hidden = metaNumber(f, key('embedding_length'));
   const heads = metaNumber(f, key('attention.head_count'));
   const embd = f.tensors.find((t) => t.name === 'token_embd.weight');
   if (!embd) throw new ModelFormatError(f.path, 'tensor token_embd.weight is missing');
   return {
-    architecture: arch,
+    architecture: name,
     vocabSize: embd.dims[1],
     hiddenSize: hidden,
     intermediateSize: metaNumber(f, key('feed_forward_length')),
@@ -23,7 +25,8 @@ export function configFromGguf(f: GgufFile, arch: string, ropeTraditional: boole
     numKvHeads: metaNumber(f, key('attention.head_count_kv'), heads),
     headDim: metaNumber(f, key('attention.key_length'), hidden / heads),
     ropeTheta: metaNumber(f, key('rope.freq_base'), 10000),
-    ropeTraditional,
+    ropeTraditional: arch.ggufRopeTraditional,
+    qkNorm: arch.qkNorm,
     rmsNormEps: metaNumber(f, key('attention.layer_norm_rms_epsilon'), 1e-5),
     maxContext: metaNumber(f, key('context_length'), 2048),
   };
@@ -36,11 +39,12 @@ function num(cfg: HfConfig, key: string, path: string, fallback?: number): numbe
   throw new ModelFormatError(path, `config.json has no numeric ${key}`);
 }
 
-export function configFromHf(cfg: HfConfig, arch: string, path: string): NativeModelConfig {
+/** The native config of a Hugging Face folder's config.json (`model_type` one of `arch.names`). */
+export function configFromHf(arch: Architecture, cfg: HfConfig, path: string): NativeModelConfig {
   const hidden = num(cfg, 'hidden_size', path);
   const heads = num(cfg, 'num_attention_heads', path);
   return {
-    architecture: arch,
+    architecture: String(cfg.model_type),
     vocabSize: num(cfg, 'vocab_size', path),
     hiddenSize: hidden,
     intermediateSize: num(cfg, 'intermediate_size', path),
@@ -51,6 +55,7 @@ export function configFromHf(cfg: HfConfig, arch: string, path: string): NativeM
     ropeTheta: num(cfg, 'rope_theta', path, 10000),
     // HF checkpoints keep the split-halves rotary layout.
     ropeTraditional: false,
+    qkNorm: arch.qkNorm,
     rmsNormEps: num(cfg, 'rms_norm_eps', path, 1e-5),
     maxContext: num(cfg, 'max_position_embeddings', path, 2048),
   };
@@ -73,12 +78,14 @@ const TOP_LEVEL: Record<string, string> = {
   'lm_head': 'output',
 };
 
-export function mapHfTensor(name: string): string | undefined {
+/** A Hugging Face tensor name → the native (GGUF-style) name, or undefined for tensors we do not use. */
+export function mapHfTensor(arch: Architecture, name: string): string | undefined {
   const m = /^(.*)\.(weight|bias|scales|biases)$/.exec(name);
   if (!m) return undefined;
   const [, stem, suffix] = m;
   if (TOP_LEVEL[stem]) return `${TOP_LEVEL[stem]}.${suffix}`;
   const layer = /^model\.layers\.(\d+)\.(.+)$/.exec(stem);
-  if (layer && LAYER_PARTS[layer[2]]) return `blk.${layer[1]}.${LAYER_PARTS[layer[2]]}.${suffix}`;
+  const part = layer && (LAYER_PARTS[layer[2]] ?? arch.hfLayerParts?.[layer[2]]);
+  if (layer && part) return `blk.${layer[1]}.${part}.${suffix}`;
   return undefined;
 }

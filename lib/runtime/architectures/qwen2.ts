@@ -1,5 +1,4 @@
 import type { Architecture } from './Architecture';
-import { configFromGguf, configFromHf, mapHfTensor } from './llamaFamily';
 
 /**
  * Qwen2 / Qwen2.5 (incl. Qwen2.5-Coder): the Llama block plus biases on Q, K and V
@@ -7,7 +6,7 @@ import { configFromGguf, configFromHf, mapHfTensor } from './llamaFamily';
  */
 export const qwen2: Architecture = {
   names: ['qwen2'],
-  fromGguf: (f) => configFromGguf(f, 'qwen2', false),
-  fromHfConfig: (cfg, path) => configFromHf(cfg, 'qwen2', path),
-  mapHfTensor,
+  ggufRopeTraditional: false,
+  qkNorm: false,
+  preTokenizers: { 'qwen2': 'qwen2', 'deepseek-r1-qwen': 'qwen2' },
 };

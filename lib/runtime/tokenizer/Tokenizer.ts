@@ -9,6 +9,7 @@ import { ModelFormatError, UnsupportedModelError } from '../../errors';
 import type { GgufFile } from '../gguf/GgufFile';
 import { tokenBytes } from './byteLevel';
 import { TOKEN_TYPE, tokenizerJsonFromGguf } from './fromGguf';
+import type { PreSplit } from './preSplits';
 
 /** The special token ids a model declares (begin, end, end-of-turn stops). */
 export interface SpecialTokens {
@@ -54,8 +55,9 @@ export class Tokenizer {
     return this.bytes.length;
   }
 
-  static fromGguf(f: GgufFile): Tokenizer {
-    const { json, tokens, tokenTypes } = tokenizerJsonFromGguf(f);
+  /** `preTokenizers`: the file's architecture's names for its pre-splits (see Architecture.ts). */
+  static fromGguf(f: GgufFile, preTokenizers: Readonly<Record<string, PreSplit>> = {}): Tokenizer {
+    const { json, tokens, tokenTypes } = tokenizerJsonFromGguf(f, preTokenizers);
     const hf = HfTokenizer.fromString(json);
     const literal = new Set<number>();
     tokenTypes.forEach((t, id) => {

@@ -4,36 +4,17 @@
  */
 import { UnsupportedModelError } from '../../errors';
 import type { GgufFile } from '../gguf/GgufFile';
+import { GENERIC_PRE_TOKENIZERS, preTokenizerJson, type PreSplit } from './preSplits';
 
 /** GGUF token types (llama.cpp's llama_token_type). */
 export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
 
-// Pre-tokenizer splits per `tokenizer.ggml.pre`, equal to the splits each model's
-// own tokenizer.json uses (and llama.cpp uses for that name).
-const GPT2_SPLIT = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-const QWEN2_SPLIT =
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-
-function split(pattern: string) {
-  return { type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false };
-}
-const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false };
-
-function preTokenizer(pre: string, path: string) {
-  switch (pre) {
-    case 'smollm':
-    case 'starcoder':
-    case 'refact':
-      return { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, split(GPT2_SPLIT), BYTE_LEVEL] };
-    case 'qwen2':
-    case 'deepseek-r1-qwen':
-      return { type: 'Sequence', pretokenizers: [split(QWEN2_SPLIT), BYTE_LEVEL] };
-    case 'gpt2':
-    case 'default':
-      return { type: 'Sequence', pretokenizers: [split(GPT2_SPLIT), BYTE_LEVEL] };
-    default:
-      throw new UnsupportedModelError(path, `tokenizer pre-tokenizer '${pre}' is not supported yet`);
-  }
+/** The pre-split a GGUF file names, by its architecture's table or the generic names. */
+function preTokenizer(f: GgufFile, names: Readonly<Record<string, PreSplit>>) {
+  const pre = String(f.metadata.get('tokenizer.ggml.pre') ?? 'default');
+  const kind = Object.hasOwn(names, pre) ? names[pre] : Object.hasOwn(GENERIC_PRE_TOKENIZERS, pre) ? GENERIC_PRE_TOKENIZERS[pre] : undefined;
+  if (!kind) throw new UnsupportedModelError(f.path, `tokenizer pre-tokenizer '${pre}' is not supported yet`);
+  return preTokenizerJson(kind);
 }
 
 export interface GgufTokenizerData {
@@ -42,7 +23,8 @@ export interface GgufTokenizerData {
   tokenTypes: number[];
 }
 
-export function tokenizerJsonFromGguf(f: GgufFile): GgufTokenizerData {
+/** `preTokenizers`: the file's architecture's `tokenizer.ggml.pre` names (Architecture.preTokenizers). */
+export function tokenizerJsonFromGguf(f: GgufFile, preTokenizers: Readonly<Record<string, PreSplit>> = {}): GgufTokenizerData {
   const kind = f.metadata.get('tokenizer.ggml.model');
   if (kind !== 'gpt2') {
     throw new UnsupportedModelError(f.path, `tokenizer model '${String(kind)}' (only byte-level BPE, 'gpt2', is supported)`);
@@ -68,7 +50,7 @@ export function tokenizerJsonFromGguf(f: GgufFile): GgufTokenizerData {
     padding: null,
     added_tokens: added,
     normalizer: null,
-    pre_tokenizer: preTokenizer(String(f.metadata.get('tokenizer.ggml.pre') ?? 'default'), f.path),
+    pre_tokenizer: preTokenizer(f, preTokenizers),
     post_processor: null,
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
