@@ -3,7 +3,7 @@ import { transcriptOf, type BenchAnswer } from './AnswerSource';
 import { checkCode } from './checkCode';
 import { extractCodeBlocks, pickBlocks } from './extractCodeBlocks';
 import { judgeCoherence } from './judgeCoherence';
-import type { BenchRecord, BenchTask } from './types';
+import type { BenchRecord, BenchTask, CodeCheck } from './types';
 
 /** Longest transcript kept in a record; enough to read a regression, small enough for JSONL. */
 export const MAX_TRANSCRIPT_CHARS = 6000;
@@ -20,15 +20,25 @@ export interface ScoreContext {
  * run when they are the same block), judges coherence, and builds the record.
  */
 export async function scoreAnswer(runner: CodeRunner, task: BenchTask, answer: BenchAnswer, at: ScoreContext): Promise<BenchRecord> {
+  // One hidden-test run per distinct code: candidates often repeat each other (and the final
+  // block is usually one of them), and every check of one code must give one answer.
+  const checked = new Map<string | undefined, Promise<CodeCheck>>();
+  const check = (code: string | undefined) => {
+    if (!checked.has(code)) checked.set(code, checkCode(runner, task, code));
+    return checked.get(code)!;
+  };
   const blocks = extractCodeBlocks(answer.turns);
   const { first, final } = pickBlocks(blocks, task.entryPoint);
-  const finalCheck = await checkCode(runner, task, final?.code);
-  const firstCheck = first === undefined ? undefined : first === final ? finalCheck : await checkCode(runner, task, first.code);
+  const finalCheck = await check(final?.code);
+  const firstCheck = first === undefined ? undefined : await check(first.code);
   const coherence = judgeCoherence(answer, final !== undefined, task.prompt);
-  // The ceiling of the search: each candidate's code against the hidden tests.
+  // The ceiling of the search: each candidate's code against the hidden tests, one after
+  // another: run all at once beside the model, fresh interpreters starting together could
+  // miss their limits and count a passing candidate as failed (seen on HumanEval/101).
   let oracle: BenchRecord['oracle'];
   if (answer.candidates) {
-    const checks = await Promise.all(answer.candidates.map((text) => checkCode(runner, task, pickBlocks(extractCodeBlocks([text]), task.entryPoint).final?.code)));
+    const checks: CodeCheck[] = [];
+    for (const text of answer.candidates) checks.push(await check(pickBlocks(extractCodeBlocks([text]), task.entryPoint).final?.code));
     oracle = { candidates: checks.length, passed: checks.filter((c) => c.passed).length, greedyPassed: checks[0]?.passed ?? false, ...(answer.chosen !== undefined && { chosen: answer.chosen }) };
   }
   const transcript = transcriptOf(answer);

@@ -14,13 +14,19 @@ export interface HostExit {
 
 const STDERR_TAIL_CHARS = 8192;
 
+/** What a run's sender hears before its result: it waits in the host for a turn, then starts. */
+export interface RunProgress {
+  onQueued?: () => void;
+  onStarted?: () => void;
+}
+
 /**
  * One running sandbox host, seen from the caller: spawns it from a {@link JailPlan}, sends
  * requests, routes results by id, and fails every pending run if the host dies.
  */
 export class HostProcess {
   private readonly child: ChildProcess;
-  private readonly pending = new Map<number, { resolve: (r: { result: RunResult; cpuMs: number } | HostExit) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: { result: RunResult; cpuMs: number } | HostExit) => void } & RunProgress>();
   private stderrTail = '';
   private exitInfo: HostExit | undefined;
   private nextId = 1;
@@ -64,6 +70,8 @@ export class HostProcess {
         snapshotParts.push(Buffer.from(msg.data, 'base64'));
         if (msg.part === msg.parts - 1 && snapshotParts.length === msg.parts) onSnapshot?.(Buffer.concat(snapshotParts));
       }
+      else if (msg.type === 'queued') this.pending.get(msg.id)?.onQueued?.();
+      else if (msg.type === 'started') this.pending.get(msg.id)?.onStarted?.();
       else if (msg.type === 'result') {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
@@ -95,12 +103,15 @@ export class HostProcess {
     return this.child.pid;
   }
 
-  /** Sends a run; resolves with its result, or with the host's exit if it died first. */
-  send(req: Omit<Extract<HostRequest, { type: 'run' }>, 'id'>, signal?: AbortSignal): Promise<{ result: RunResult; cpuMs: number } | HostExit> {
+  /**
+   * Sends a run; resolves with its result, or with the host's exit if it died first.
+   * `progress` hears when the run has to wait in the host for a turn and when it starts.
+   */
+  send(req: Omit<Extract<HostRequest, { type: 'run' }>, 'id'>, signal?: AbortSignal, progress: RunProgress = {}): Promise<{ result: RunResult; cpuMs: number } | HostExit> {
     if (this.exitInfo) return Promise.resolve(this.exitInfo);
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, { resolve });
+      this.pending.set(id, { resolve, ...progress });
       this.child.stdin!.write(JSON.stringify({ ...req, id }) + '\n');
       // The host terminates the run's worker and still answers (the answer is then ignored).
       signal?.addEventListener('abort', () => {

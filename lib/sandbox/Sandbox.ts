@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { SandboxDisposedError, SandboxJailUnavailableError, SandboxStartError } from './errors';
 import { HostProcess, type HostExit } from './HostProcess';
 import type { HostConfig } from './host';
@@ -24,6 +25,23 @@ export const DEFAULT_ADDRESS_SPACE_MB = 8192;
 export const DEFAULT_WASM_MEMORY_MB = 512;
 /** CPU seconds the host may use in its life (RLIMIT_CPU); the Sandbox recycles it at half. */
 export const DEFAULT_HOST_CPU_SECONDS = 900;
+/** JS heap reserved per Python interpreter beyond its wasm memory: old space (see host.ts spawn) plus young space and code. */
+const PYTHON_HEAP_RESERVE_MB = 64;
+/** Address space the host needs before any interpreter: its own isolate, the JS pool, the TypeScript worker. */
+const HOST_BASE_RESERVE_MB = 2048;
+
+/**
+ * How many Python runs may hold an interpreter at once: what the host's address space fits
+ * beside the warm pool and the shared interpreter (each reserves its wasm memory's maximum
+ * plus its JS heap), and no more than the cores can boot usefully at once (a few over, so
+ * one boots while others run). With the defaults on 2 cores: 4.
+ */
+export function pythonRunsAtOnce(o: { addressSpaceMb: number; wasmMemoryMb: number; memoryMb: number; pythonPool: number; cores: number }): number {
+  const perInterpreter = o.wasmMemoryMb + Math.max(128, o.memoryMb) + PYTHON_HEAP_RESERVE_MB;
+  const fits = Math.floor((o.addressSpaceMb - HOST_BASE_RESERVE_MB) / perInterpreter) - o.pythonPool - 1;
+  return Math.max(1, Math.min(fits, o.cores + 2));
+}
+
 /** Time the caller grants the host beyond a run's own timeout (cold Python boot, TS check). */
 export const DEFAULT_HOST_GRACE_MS = 15000;
 
@@ -41,6 +59,12 @@ export interface SandboxOptions {
   jsPoolSize?: number;
   /** Defaults to {@link DEFAULT_PYTHON_POOL_SIZE}. */
   pythonPoolSize?: number;
+  /**
+   * Python runs that hold an interpreter at once; more wait in the host for a turn (their
+   * timeout and deadline start when they run). Defaults to {@link pythonRunsAtOnce} of the
+   * other options and the cores.
+   */
+  pythonRunsAtOnce?: number;
   /** Defaults to {@link DEFAULT_ADDRESS_SPACE_MB}. */
   addressSpaceMb?: number;
   /** Defaults to {@link DEFAULT_WASM_MEMORY_MB}. */
@@ -90,9 +114,20 @@ export class Sandbox {
     const readPaths = [path.resolve(hostDir, '..'), packages.pyodide, packages.typescript];
     this.snapshot = options.cacheDir === false ? undefined : snapshotFile(options.cacheDir ?? CACHE_DIR, packages.pyodide, PYTHON_HARNESS);
     if (this.snapshot) readPaths.push(this.snapshot.dir);
+    const runsAtOnce = options.pythonRunsAtOnce;
+    if (runsAtOnce !== undefined && !(Number.isInteger(runsAtOnce) && runsAtOnce >= 1)) {
+      throw new InvalidArgumentError(`pythonRunsAtOnce must be a whole number of at least 1, got ${String(runsAtOnce)}`);
+    }
     const config: HostConfig = {
       jsPool: options.jsPoolSize ?? DEFAULT_JS_POOL_SIZE,
       pythonPool: options.pythonPoolSize ?? DEFAULT_PYTHON_POOL_SIZE,
+      pythonRunsAtOnce: options.pythonRunsAtOnce ?? pythonRunsAtOnce({
+        addressSpaceMb: options.addressSpaceMb ?? DEFAULT_ADDRESS_SPACE_MB,
+        wasmMemoryMb: options.wasmMemoryMb ?? DEFAULT_WASM_MEMORY_MB,
+        memoryMb: this.limits.memoryMb,
+        pythonPool: options.pythonPoolSize ?? DEFAULT_PYTHON_POOL_SIZE,
+        cores: os.availableParallelism(),
+      }),
       warm: options.warm ?? ['javascript', 'typescript', 'python'],
       memoryMb: this.limits.memoryMb,
       packages,
@@ -166,8 +201,13 @@ export class Sandbox {
     }
     const deadlineMs = limits.timeoutMs + (this.options.hostGraceMs ?? DEFAULT_HOST_GRACE_MS);
     let timer: NodeJS.Timeout | undefined;
+    let restartDeadline!: () => void;
     const deadline = new Promise<'deadline'>((resolve) => {
-      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+      restartDeadline = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => resolve('deadline'), deadlineMs);
+      };
+      restartDeadline();
     });
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<'aborted'>((resolve) => {
@@ -175,7 +215,13 @@ export class Sandbox {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     const shared = req.isolation === 'shared' ? { isolation: 'shared' as const } : {};
-    const answer = await Promise.race([host.send({ type: 'run', language: req.language, code: req.code, tests, limits, ...shared }, signal), deadline, aborted]);
+    // A run the host queues (see pythonRunsAtOnce) has no deadline while it waits (the runs
+    // ahead of it have theirs), and its whole deadline from when it starts.
+    const sent = host.send({ type: 'run', language: req.language, code: req.code, tests, limits, ...shared }, signal, {
+      onQueued: () => clearTimeout(timer),
+      onStarted: restartDeadline,
+    });
+    const answer = await Promise.race([sent, deadline, aborted]);
     clearTimeout(timer);
     if (onAbort) signal?.removeEventListener('abort', onAbort);
     if (answer === 'aborted') throw new AbortError('the sandbox run was aborted');

@@ -8,6 +8,7 @@ import * as readline from 'node:readline';
 import { spawnWarmWorker, type WarmWorker } from './WarmWorker';
 import { readSnapshot } from './pythonSnapshotCache';
 import { runInWorker } from './runInWorker';
+import { Turns } from './Turns';
 import { TypeScriptWorker } from './TypeScriptWorker';
 import type { HostRequest, HostResponse, WorkerJob } from './protocol';
 import type { Language, RunResult, SandboxLimits, TestResult } from './types';
@@ -18,6 +19,8 @@ export interface HostConfig {
   jsPool: number;
   /** Warm Python interpreters kept ready. */
   pythonPool: number;
+  /** Python runs holding an interpreter at once (see pythonRunsAtOnce in Sandbox.ts); the rest wait. */
+  pythonRunsAtOnce: number;
   /** Languages to warm up at start (Python: the snapshot; TypeScript: the lib files). */
   warm: Language[];
   /** memoryMb the warm workers are made for; other values get a fresh worker. */
@@ -214,6 +217,13 @@ class SharedPython {
 const sharedPython = new SharedPython();
 
 const pools = { js: new Pool('js', config.jsPool), python: new Pool('python', config.pythonPool) };
+/**
+ * Every interpreter reserves its wasm memory's maximum and its JS heap from the host's
+ * address space (RLIMIT_AS): a dozen booting at once, as a search judging its candidates
+ * together asked for, aborted the host and failed every run in flight. So only so many
+ * runs hold one at a time; more would not finish sooner on these cores anyway.
+ */
+const pythonTurns = new Turns(Math.max(1, config.pythonRunsAtOnce || 1));
 const typescript = new TypeScriptWorker(config.packages.typescript, log);
 
 // Runs in flight, by id: resolving one's entry stops it (a `cancel` from the caller).
@@ -234,7 +244,14 @@ async function runJob(req: Extract<HostRequest, { type: 'run' }>, limits: Sandbo
     return sharedPython.run({ type: 'job', code: req.code, tests: req.tests }, limits, cancelled);
   }
   if (req.language === 'python') {
-    return runInWorker(pools.python.take(limits.memoryMb), { type: 'job', code: req.code, tests: req.tests }, limits, { watchRss: false, cancelled });
+    // A run's clock starts when it has its interpreter, not while it waits for a turn.
+    const job: WorkerJob = { type: 'job', code: req.code, tests: req.tests };
+    const result = await pythonTurns.run((waited) => {
+      // The caller's deadline for this run starts now (see HostResponse 'queued').
+      if (waited) send({ type: 'started', id: req.id });
+      return runInWorker(pools.python.take(limits.memoryMb), job, limits, { watchRss: false, cancelled });
+    }, cancelled, () => send({ type: 'queued', id: req.id }));
+    return result ?? { status: 'sandbox_error', stdout: '', stderr: '', error: { type: 'Cancelled', message: 'the run was cancelled by the caller' }, tests: [], durationMs: 0 };
   }
   if (req.language === 'javascript') {
     return runInWorker(pools.js.take(limits.memoryMb), { type: 'job', code: req.code, tests: req.tests }, limits, { watchRss: true, cancelled });

@@ -15,6 +15,12 @@ export type HostRequest =
 export type HostResponse =
   | { type: 'ready'; pid: number }
   | { type: 'result'; id: number; result: RunResult; cpuMs: number }
+  /**
+   * Run `id` waits for a turn (too many Python runs at once): the caller holds its deadline
+   * until `started`, then gives it the whole deadline from there.
+   */
+  | { type: 'queued'; id: number }
+  | { type: 'started'; id: number }
   | { type: 'log'; message: string }
   /**
    * A Python boot snapshot the host had to make, for the caller to keep on disk: base64 in
