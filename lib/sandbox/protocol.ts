@@ -28,6 +28,12 @@ export type HostResponse =
    */
   | { type: 'snapshot'; part: number; parts: number; data: string };
 
+/** A wasm module compiled by the host for its workers (a WebAssembly.Module), and its file's size. */
+export interface CompiledWasm {
+  module: object;
+  bytes: number;
+}
+
 /** Host → worker: the one job a worker ever runs. */
 export interface WorkerJob {
   type: 'job';

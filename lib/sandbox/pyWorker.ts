@@ -17,7 +17,8 @@ import * as path from 'node:path';
 import { CHANNEL_BYTES } from './channelLayout';
 import { CHANNEL_LAYOUT, makeChannelWriter } from './channel';
 import { PYTHON_HARNESS, PYTHON_LOCKDOWN } from './pythonHarness';
-import type { WorkerJob } from './protocol';
+import type { CompiledWasm, WorkerJob } from './protocol';
+import { WASM } from './wasm';
 
 interface PyodideLike {
   runPython(code: string, options?: { globals?: unknown }): unknown;
@@ -31,7 +32,13 @@ interface PyodideLike {
 
 const port = parentPort;
 if (!port) throw new Error('pyWorker must run in a worker thread');
-const data = workerData as { mode: 'snapshot' | 'run' | 'shared'; pyodideDir: string; snapshot?: Uint8Array };
+const data = workerData as {
+  mode: 'snapshot' | 'run' | 'shared';
+  pyodideDir: string;
+  snapshot?: Uint8Array;
+  /** pyodide.asm.wasm compiled by the host, and the file's size (to know its bytes when Pyodide hands them over). */
+  wasm?: CompiledWasm;
+};
 // Kept before the realm is scrubbed of `process`.
 const exitWorker = process.exit.bind(process);
 const pyodideDir = data.pyodideDir;
@@ -49,19 +56,50 @@ const REALM_SCRUB = [
   'FormData', 'WebSocket', 'EventSource', 'BroadcastChannel', 'MessageChannel', 'MessagePort', 'navigator',
 ];
 
+/**
+ * Until Pyodide has instantiated its main module, answers that one instantiation from the
+ * host's compiled module (the bytes Pyodide read are the same file's); returns the undo.
+ */
+/** Whether this interpreter was instantiated from the host's compiled module (for the ready log). */
+let precompiled = false;
+function instantiateFrom({ module, bytes }: CompiledWasm): () => void {
+  const original = WASM.instantiate;
+  const restore = () => {
+    WASM.instantiate = original;
+  };
+  WASM.instantiate = async (source: unknown, imports?: object) => {
+    const main = (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) && source.byteLength === bytes;
+    if (!main) return original.call(WASM, source, imports);
+    restore();
+    try {
+      const instance = await original.call(WASM, module, imports);
+      precompiled = true;
+      return { instance, module };
+    } catch {
+      return original.call(WASM, source, imports); // as Pyodide would have: from its bytes
+    }
+  };
+  return restore;
+}
+
 async function boot(): Promise<PyodideLike> {
   const { loadPyodide } = require(pyodideDir) as { loadPyodide: (o: Record<string, unknown>) => Promise<PyodideLike> };
   const quiet = () => undefined;
-  return loadPyodide({
-    indexURL: pyodideDir + path.sep,
-    // `import js` sees this empty object, not this realm's globalThis.
-    jsglobals: Object.create(null),
-    env: { HOME: '/home/pyodide', PYTHONHASHSEED: '0' },
-    stdout: quiet,
-    stderr: quiet,
-    checkAPIVersion: true,
-    ...(data.mode === 'snapshot' ? { _makeSnapshot: true } : { _loadSnapshot: data.snapshot }),
-  });
+  const restore = data.wasm ? instantiateFrom(data.wasm) : () => undefined;
+  try {
+    return await loadPyodide({
+      indexURL: pyodideDir + path.sep,
+      // `import js` sees this empty object, not this realm's globalThis.
+      jsglobals: Object.create(null),
+      env: { HOME: '/home/pyodide', PYTHONHASHSEED: '0' },
+      stdout: quiet,
+      stderr: quiet,
+      checkAPIVersion: true,
+      ...(data.mode === 'snapshot' ? { _makeSnapshot: true } : { _loadSnapshot: data.snapshot }),
+    });
+  } finally {
+    restore();
+  }
 }
 
 function block(py: PyodideLike): void {
@@ -115,7 +153,7 @@ async function main(): Promise<void> {
     }
     post({ type: 'done', result, fatal });
   });
-  post({ type: 'log', message: `python ready in ${Math.round(performance.now() - started)} ms (boot ${Math.round(booted - started)} ms)` });
+  post({ type: 'log', message: `python ready in ${Math.round(performance.now() - started)} ms (boot ${Math.round(booted - started)} ms${precompiled ? ', precompiled wasm' : ''})` });
   post({ type: 'ready', channel: sab });
 }
 
