@@ -14,7 +14,7 @@ export { runBench, DEFAULT_ROUTER, type RunBenchOptions, type RunBenchResult } f
 export { readRecords, appendRecord, recordKey, endWithNewline } from './resultsFile';
 export { wilson, Z_95, type Proportion } from './wilson';
 export { summarize, summarizeByApproach, approachOf, type BenchSummary } from './summarize';
-export { renderReport, formatProportion, type ReportOptions } from './renderReport';
+export { renderReport, formatProportion, median, type ReportOptions } from './renderReport';
 export { renderChart } from './renderChart';
 export { loadRouter, type RouterChoice, type LoadedRouter } from './loadRouter';
 export { warmUp, WARM_UP_TIMEOUT_MS } from './warmUp';

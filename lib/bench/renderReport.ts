@@ -51,11 +51,13 @@ export function renderReport(records: readonly BenchRecord[], options: ReportOpt
   if (options.chartFile) out.push(`![metrics per approach](${options.chartFile})`, '');
 
   // Strategies at their cost, against the greedy model-only answer on the same tasks.
-  const baseline = new Map(records.filter((r) => r.condition === 'model-only').map((r) => [r.taskId, r.final.passed]));
+  const modelOnly = records.filter((r) => r.condition === 'model-only');
+  const baseline = new Map(modelOnly.map((r) => [r.taskId, r.final.passed]));
+  const baselineWall = new Map(modelOnly.map((r) => [r.taskId, r.wallMs]));
   out.push('## Strategies at cost', '');
-  out.push('Oracle pass@k: some candidate passes the hidden tests (the ceiling of any selection). Selection: the chosen one passes, given that some candidate does. Broken vs model-only: tasks the greedy model-only answer solved that this approach fails.', '');
-  out.push('| Approach | pass@1 | Oracle pass@k | Selection | Candidates | Broken vs model-only | Tokens gen | Wall s |');
-  out.push('|---|---|---|---|---|---|---|---|');
+  out.push('Oracle pass@k: some candidate passes the hidden tests (the ceiling of any selection). Selection: the chosen one passes, given that some candidate does. Broken vs model-only: tasks the greedy model-only answer solved that this approach fails. Wall vs model-only: the median over tasks of this approach\'s wall time over model-only\'s on the same task (robust to a few tasks timed beside other work).', '');
+  out.push('| Approach | pass@1 | Oracle pass@k | Selection | Candidates | Broken vs model-only | Tokens gen | Wall s (mean / median) | Wall vs model-only |');
+  out.push('|---|---|---|---|---|---|---|---|---|');
   for (const s of summaries) {
     const group = records.filter((r) => approachOf(r) === s.label);
     const compared = group.filter((r) => baseline.get(r.taskId) === true);
@@ -65,7 +67,13 @@ export function renderReport(records: readonly BenchRecord[], options: ReportOpt
     const reachable = searched.filter((r) => r.oracle!.passed > 0);
     const selection = searched.length ? formatProportion(wilson(reachable.filter((r) => r.final.passed).length, reachable.length)) : '–';
     const candidates = searched.length ? (searched.reduce((a, r) => a + r.oracle!.candidates, 0) / searched.length).toFixed(1) : '1';
-    out.push(`| ${s.label} | ${formatProportion(s.correct)} | ${oracle} | ${selection} | ${candidates} | ${baseline.size ? formatProportion(broken) : '–'} | ${s.meanGeneratedTokens.toFixed(0)} | ${(s.meanWallMs / 1000).toFixed(1)} |`);
+    const ratios = group.flatMap((r) => {
+      const base = baselineWall.get(r.taskId);
+      return base ? [r.wallMs / base] : [];
+    });
+    const wall = `${(s.meanWallMs / 1000).toFixed(1)} / ${(median(group.map((r) => r.wallMs)) / 1000).toFixed(1)}`;
+    const ratio = ratios.length ? `${median(ratios).toFixed(2)}×` : '–';
+    out.push(`| ${s.label} | ${formatProportion(s.correct)} | ${oracle} | ${selection} | ${candidates} | ${baseline.size ? formatProportion(broken) : '–'} | ${s.meanGeneratedTokens.toFixed(0)} | ${wall} | ${ratio} |`);
   }
   out.push('');
   // Where the search put another candidate in the greedy one's place, and what that did.
@@ -134,4 +142,12 @@ export function renderReport(records: readonly BenchRecord[], options: ReportOpt
     out.push('<details><summary>transcript</summary>', '', '`````text', r.transcript, '`````', '', '</details>', '');
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** The middle value (the mean of the two middle ones for an even count); 0 for none. */
+export function median(values: readonly number[]): number {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import {
   echoesVerdict, extractCodeBlocks, formatProportion, hasLoop, judgeCoherence, loadRouter, parseConditions, parseShard, pickBlocks,
-  renderChart, renderReport, selectTasks, summarizeByApproach, validateTask, wilson, type BenchRecord, type BenchTask,
+  median, renderChart, renderReport, selectTasks, summarizeByApproach, validateTask, wilson, type BenchRecord, type BenchTask,
 } from '../../lib/bench';
 import { ProbeModelMismatchError, RoutingProbe } from '../../lib/probe';
 import type { Model } from '../../lib/runtime/Model';
@@ -92,6 +92,22 @@ t.test('report: table in condition order, breakdowns, regressions with transcrip
   t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   t.match(svg, /A &lt;title&gt;/);
   t.equal((svg.match(/<svg/g) ?? []).length, (svg.match(/<\/svg>/g) ?? []).length);
+});
+
+t.test('report: wall time against model-only is the median of per-task ratios', async (t) => {
+  // Task c's model-only row was timed beside other work (10 s): the mean would say 1.2×, the
+  // per-task ratios are 2, 3 and 0.3, whose median is 2.
+  const records = [
+    record('a', 'model-only', true, { wallMs: 1000 }), record('a', 'best-of-n', true, { wallMs: 2000 }),
+    record('b', 'model-only', true, { wallMs: 2000 }), record('b', 'best-of-n', true, { wallMs: 6000 }),
+    record('c', 'model-only', true, { wallMs: 10000 }), record('c', 'best-of-n', true, { wallMs: 3000 }),
+  ];
+  const md = renderReport(records, {});
+  const row = md.split('\n').find((l) => l.startsWith('| best-of-n | ') && l.includes('×'));
+  t.match(row, /\| 3\.7 \/ 3\.0 \| 2\.00× \|$/, 'mean / median wall, median ratio');
+  t.match(md.split('\n').find((l) => l.startsWith('| model-only | ') && l.includes('×')), /\| 1\.00× \|$/);
+  t.equal(median([]), 0);
+  t.equal(median([4, 1, 3, 2]), 2.5);
 });
 
 t.test('router hook: heuristic by default, a probe file, or the shipped probe', async (t) => {
