@@ -1,4 +1,4 @@
-// Session fork and batched decode, on tiny random-weight models of both architectures
+// Session fork and batched decode, on tiny random-weight models of every architecture
 // (against the float64 reference and against single-session decoding) and on the default
 // model: a fork equals a fresh prefill of its tokens, a batched step equals N single steps.
 import t from 'tap';
