@@ -32,13 +32,11 @@ export async function scoreAnswer(runner: CodeRunner, task: BenchTask, answer: B
   const finalCheck = await check(final?.code);
   const firstCheck = first === undefined ? undefined : await check(first.code);
   const coherence = judgeCoherence(answer, final !== undefined, task.prompt);
-  // The ceiling of the search: each candidate's code against the hidden tests, one after
-  // another: run all at once beside the model, fresh interpreters starting together could
-  // miss their limits and count a passing candidate as failed (seen on HumanEval/101).
+  // The ceiling of the search: each candidate's code against the hidden tests (all at once:
+  // the sandbox gives Python runs their turns, see pythonRunsAtOnce).
   let oracle: BenchRecord['oracle'];
   if (answer.candidates) {
-    const checks: CodeCheck[] = [];
-    for (const text of answer.candidates) checks.push(await check(pickBlocks(extractCodeBlocks([text]), task.entryPoint).final?.code));
+    const checks = await Promise.all(answer.candidates.map((text) => check(pickBlocks(extractCodeBlocks([text]), task.entryPoint).final?.code)));
     oracle = { candidates: checks.length, passed: checks.filter((c) => c.passed).length, greedyPassed: checks[0]?.passed ?? false, ...(answer.chosen !== undefined && { chosen: answer.chosen }) };
   }
   const transcript = transcriptOf(answer);

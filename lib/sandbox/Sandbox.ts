@@ -118,14 +118,15 @@ export class Sandbox {
     if (runsAtOnce !== undefined && !(Number.isInteger(runsAtOnce) && runsAtOnce >= 1)) {
       throw new InvalidArgumentError(`pythonRunsAtOnce must be a whole number of at least 1, got ${String(runsAtOnce)}`);
     }
+    const pythonPool = options.pythonPoolSize ?? DEFAULT_PYTHON_POOL_SIZE;
     const config: HostConfig = {
       jsPool: options.jsPoolSize ?? DEFAULT_JS_POOL_SIZE,
-      pythonPool: options.pythonPoolSize ?? DEFAULT_PYTHON_POOL_SIZE,
-      pythonRunsAtOnce: options.pythonRunsAtOnce ?? pythonRunsAtOnce({
+      pythonPool,
+      pythonRunsAtOnce: runsAtOnce ?? pythonRunsAtOnce({
         addressSpaceMb: options.addressSpaceMb ?? DEFAULT_ADDRESS_SPACE_MB,
         wasmMemoryMb: options.wasmMemoryMb ?? DEFAULT_WASM_MEMORY_MB,
         memoryMb: this.limits.memoryMb,
-        pythonPool: options.pythonPoolSize ?? DEFAULT_PYTHON_POOL_SIZE,
+        pythonPool,
         cores: os.availableParallelism(),
       }),
       warm: options.warm ?? ['javascript', 'typescript', 'python'],
