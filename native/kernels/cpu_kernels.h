@@ -38,6 +38,10 @@ void attend_cpu(const float* q, const float* k, const float* v, float* out, int 
 void attend_cpu(const float* q, const uint16_t* k, const uint16_t* v, float* out, int H, int KV, int L, int D,
                 int capacity, int start, float scale);
 
+// The feed-forward's gated activation: out[m, i] = silu(g) * u for each row m of
+// gate_up laid out as [gate (I values) | up (I values)]; out is [rows, I].
+void silu_mul_cpu(const float* gate_up, float* out, int rows, int I);
+
 // float32 to float16 bits (round to nearest even): how rows enter a float16 cache.
 void to_half(const float* x, uint16_t* out, int n);
 

@@ -187,11 +187,7 @@ void run_layer(const Block& b, const ModelConfig& c, const float* h, float* out,
   }
   {
   CE_PROFILE("layer.silu");
-  for (size_t m = 0; m < rows; ++m) {
-    const float* g = gu + m * 2 * I;
-    float* a = act + m * I;
-    for (int i = 0; i < I; ++i) a[i] = g[i] / (1.0f + std::exp(-g[i])) * g[I + i];
-  }
+  kernels::silu_mul_cpu(gu, act, L, I);
   }
   float* down = scratch(2, rows * std::max(H, q_cols));
   {

@@ -17,6 +17,7 @@ const SOURCES = [
   'native/kernels/quantized_linear.cc',
   'native/kernels/kquant_linear.cc',
   'native/kernels/attention_cpu.cc',
+  'native/kernels/activation_cpu.cc',
   'native/kernels/cpu_dispatch.cc',
   'native/kernels/thread_pool.cc',
   'native/loader/ggml_quants.cc',
