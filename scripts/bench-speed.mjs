@@ -11,7 +11,8 @@
 // --batch adds aggregate decode tokens/s of N sequences decoded together (ours: forks of
 // one prefix, one batched step each; llama.cpp: N sequences of one context evaluating at
 // once, which node-llama-cpp batches), plus fork time and bytes for a 1,000-token prefix
-// and the time to inject a 50-token verdict after it.
+// and the time to inject a 50-token verdict after it, and the arithmetic ceiling those
+// stay under (the kernels' inner multiply-add step on registers alone, these threads).
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
@@ -126,7 +127,18 @@ async function runOursBatch(path) {
   await long.inject(ids.slice(FORK_PREFIX, FORK_PREFIX + 50));
   const injectMs = performance.now() - t;
   long.dispose();
-  return { batched, forkMs: forkMs.sort((a, b) => a - b)[2], forkBytes, forkPrefix: FORK_PREFIX, inject50Ms: injectMs };
+  // The arithmetic these threads can do at most: the kernels' inner step on registers
+  // alone. A token costs one multiply-add per weight of the layers and the output head.
+  const ceiling = await native().int8MacCeiling(THREADS);
+  const q = c.numHeads * c.headDim, kv = c.numKvHeads * c.headDim;
+  const layerMacs = c.numLayers * (c.hiddenSize * (2 * q + 2 * kv) + 3 * c.hiddenSize * c.intermediateSize), headMacs = c.vocabSize * c.hiddenSize;
+  const macsPerToken = layerMacs + headMacs; // a decode step's token: the layers and its logits
+  const arithmetic = {
+    ceilingGmacs: ceiling.gmacs, kernel: ceiling.kernel, macsPerToken,
+    boundTps: (ceiling.gmacs * 1e9) / macsPerToken,
+    inject50BoundMs: ((50 * layerMacs + headMacs) / (ceiling.gmacs * 1e9)) * 1000, // logits of the last token only
+  };
+  return { batched, forkMs: forkMs.sort((a, b) => a - b)[2], forkBytes, forkPrefix: FORK_PREFIX, inject50Ms: injectMs, arithmetic };
 }
 
 async function runLlamaBatch(path) {
@@ -287,7 +299,7 @@ async function main() {
       return JSON.parse(r.stdout.trim().split('\n').at(-1));
     };
     const ours = one('ours batch'), llama = one('llama.cpp batch');
-    batched = { ours: ours.batched, llamaCpp: llama.batched, fork: { prefixTokens: ours.forkPrefix, ms: ours.forkMs, bytes: ours.forkBytes }, inject50Ms: ours.inject50Ms };
+    batched = { ours: ours.batched, llamaCpp: llama.batched, fork: { prefixTokens: ours.forkPrefix, ms: ours.forkMs, bytes: ours.forkBytes }, inject50Ms: ours.inject50Ms, arithmetic: ours.arithmetic };
   }
   process.stderr.write(`[bench] measuring read bandwidth (${THREADS} threads)…\n`);
   const bandwidth = await readBandwidthGBs(THREADS);
@@ -321,6 +333,11 @@ async function main() {
     for (const b of batched.ours) {
       const l = batched.llamaCpp.find((x) => x.n === b.n);
       console.log(`| ${b.n} | ${b.decodeTps.toFixed(1)} | ${l ? l.decodeTps.toFixed(1) : '-'} | ${l ? (b.decodeTps / l.decodeTps).toFixed(2) + 'x' : '-'} | ${base ? (b.decodeTps / base).toFixed(2) + 'x' : '-'} |`);
+    }
+    const a = batched.arithmetic;
+    if (a) {
+      const at8 = batched.ours.find((b) => b.n === Math.max(...batched.ours.map((x) => x.n)));
+      console.log(`\narithmetic ceiling (${a.kernel} inner step on registers, ${THREADS} threads): ${a.ceilingGmacs.toFixed(1)} G multiply-adds/s; a token is ${(a.macsPerToken / 1e9).toFixed(2)} G, so no batch exceeds ${a.boundTps.toFixed(1)} tok/s (N = ${at8.n}: ${(100 * at8.decodeTps / a.boundTps).toFixed(0)}% of it) and 50 injected tokens take at least ${a.inject50BoundMs.toFixed(0)} ms`);
     }
     console.log(`\nfork of a ${batched.fork.prefixTokens}-token prefix: ${batched.fork.ms.toFixed(1)} ms, ${(batched.fork.bytes / 2 ** 20).toFixed(1)} MiB copied; inject of 50 tokens after it: ${batched.inject50Ms.toFixed(0)} ms`);
   }

@@ -78,6 +78,8 @@ export interface NativeAddon {
   cpuKernel: string;
   /** Test hook: x [M, K] times N rows of GGUF Q4_K/Q6_K blocks (type id 12/14) through our kernel. */
   kquantCheck(type: number, blocks: Uint8Array, x: Float32Array, M: number, N: number, K: number, threads: number, kernel?: 'avx2' | 'portable'): Promise<{ ours: Float32Array; kernel: string }>;
+  /** Benchmark hook: int8 multiply-adds per second (billions) the active kernel tier's inner step reaches on registers alone on `threads` threads: the ceiling the quantized kernels stay under. */
+  int8MacCeiling(threads: number): Promise<{ gmacs: number; kernel: string }>;
   /** Test hook: one quantized linear layer through our kernel (`kernel` caps it: `avx2` or `portable`) and through stock MLX. */
   kernelCheck(x: Float32Array, w: Uint32Array, scales: Float32Array, biases: Float32Array, M: number, N: number, K: number, bits: number, group: number, threads: number, halfScales: boolean, kernel?: 'avx2' | 'portable'): Promise<{ ours: Float32Array; reference: Float32Array; kernel: string }>;
   /** Test hook: `count` draws of the sampler from one row of logits, its generator seeded once with `seed`. */

@@ -23,6 +23,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mlxVersion", Napi::String::New(env, mlx::core::version()));
   exports.Set("kernelCheck", Napi::Function::New<ce::addon::KernelCheck>(env, "kernelCheck"));
   exports.Set("kquantCheck", Napi::Function::New<ce::addon::KQuantCheck>(env, "kquantCheck"));
+  exports.Set("int8MacCeiling", Napi::Function::New<ce::addon::Int8MacCeiling>(env, "int8MacCeiling"));
   // Test hook: `count` draws from one row of logits with the sampler, seeded once.
   exports.Set("sampleCheck", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     Napi::Env env = info.Env();

@@ -8,6 +8,7 @@
 
 #include "addon/mlx_thread.h"
 #include "common/errors.h"
+#include "kernels/cpu_kernels.h"
 #include "kernels/kquant_linear.h"
 #include "kernels/quantized_linear.h"
 #include "kernels/thread_pool.h"
@@ -122,6 +123,25 @@ Napi::Value KernelCheck(const Napi::CallbackInfo& info) {
       std::memcpy(tb.Data(), r->data(), r->size() * 4);
       out.Set("ours", ta);
       out.Set("reference", tb);
+      out.Set("kernel", used);
+      return out;
+    };
+  });
+}
+
+// int8MacCeiling(threads) → Promise<{ gmacs, kernel }>: the multiply-add ceiling of the
+// active kernel tier's inner step on `threads` threads (kernels::int8_mac_ceiling), for
+// benchmarks to measure the kernels against. Holds the MLX thread for ~0.2-0.6 s.
+Napi::Value Int8MacCeiling(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int threads = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  if (threads < 1 || threads > 1024) throw_js(env, codes::kInvalidArgument, "[int8MacCeiling] threads must be 1..1024");
+  return run_on_mlx_thread(env, [threads]() -> ToJs {
+    const double macs = kernels::int8_mac_ceiling(threads);
+    const std::string used = kernels::cpu_kernel_name();
+    return [macs, used](Napi::Env env) -> Napi::Value {
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("gmacs", macs / 1e9);
       out.Set("kernel", used);
       return out;
     };

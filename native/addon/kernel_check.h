@@ -4,4 +4,5 @@
 namespace ce::addon {
 Napi::Value KernelCheck(const Napi::CallbackInfo& info);
 Napi::Value KQuantCheck(const Napi::CallbackInfo& info);
+Napi::Value Int8MacCeiling(const Napi::CallbackInfo& info);
 }

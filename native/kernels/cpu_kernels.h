@@ -42,6 +42,11 @@ void attend_cpu(const float* q, const uint16_t* k, const uint16_t* v, float* out
 // gate_up laid out as [gate (I values) | up (I values)]; out is [rows, I].
 void silu_mul_cpu(const float* gate_up, float* out, int rows, int I);
 
+// int8 multiply-adds per second the active tier's inner step reaches on registers alone
+// (no loads or unpacking) on `threads` threads: the ceiling any quantized kernel here
+// stays under. Takes ~0.2 s.
+double int8_mac_ceiling(int threads);
+
 // float32 to float16 bits (round to nearest even): how rows enter a float16 cache.
 void to_half(const float* x, uint16_t* out, int n);
 

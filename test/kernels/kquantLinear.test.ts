@@ -107,3 +107,12 @@ t.test('bad shapes are a typed error', async (t) => {
   await t.rejects(() => native().kquantCheck(TYPE_ID.Q4_K, blocks, new Float32Array(255), 1, 2, 255, 1), /inconsistent shapes/);
   await t.rejects(() => native().kquantCheck(TYPE_ID.Q4_0, blocks, new Float32Array(256), 1, 2, 256, 1), /unsupported type/);
 });
+
+// The benchmark's arithmetic ceiling (scripts/bench-speed.mjs): measured on the tier the
+// kernels use, a rate and never a timing to assert; bad thread counts are refused.
+t.test('the multiply-add ceiling names the active tier', async (t) => {
+  const one = await native().int8MacCeiling(1);
+  t.equal(one.kernel, native().cpuKernel);
+  t.ok(Number.isFinite(one.gmacs) && one.gmacs > 0, `${one.gmacs.toFixed(1)} G multiply-adds/s on one thread`);
+  t.throws(() => native().int8MacCeiling(0), /threads must be 1\.\.1024/);
+});
