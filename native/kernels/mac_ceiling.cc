@@ -24,36 +24,30 @@ constexpr long kRounds = 4'000'000;  // ~0.05 s of one core
 
 #ifdef CE_X86
 // Per 32 products of unsigned codes and signed activations: maddubs (pairs to int16),
-// then madd by the sub-block scale (to int32), then the add into the sum, 8 chains.
-// Inputs pass through an empty asm each round, so nothing is hoisted or folded.
-__attribute__((target("avx2"))) long avx2_chains(long rounds) {
-  __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(5);
-  const __m256i s = _mm256_set1_epi16(2);
-  __m256i acc[8];
-  for (auto& v : acc) v = _mm256_setzero_si256();
-  for (long i = 0; i < rounds; ++i) {
-    asm volatile("" : "+x"(a), "+x"(b));
-    for (int c = 0; c < 8; ++c)
-      acc[c] = _mm256_add_epi32(acc[c], _mm256_madd_epi16(_mm256_maddubs_epi16(c & 1 ? b : a, c & 2 ? a : b), s));
+// then madd by the sub-block scale (to int32) and the add into the sum, which the VNNI
+// tier fuses (dpwssd); 8 chains. Inputs pass through an empty asm each round, so
+// nothing is hoisted or folded.
+#define CE_CEILING_CHAINS(TARGET, NAME, VNNI)                                                          \
+  __attribute__((target(TARGET))) long NAME(long rounds) {                                             \
+    __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(5);                                          \
+    const __m256i s = _mm256_set1_epi16(2);                                                            \
+    __m256i acc[8];                                                                                    \
+    for (auto& v : acc) v = _mm256_setzero_si256();                                                    \
+    for (long i = 0; i < rounds; ++i) {                                                                \
+      asm volatile("" : "+x"(a), "+x"(b));                                                             \
+      for (int c = 0; c < 8; ++c) {                                                                    \
+        const __m256i pairs = _mm256_maddubs_epi16(c & 1 ? b : a, c & 2 ? a : b);                      \
+        if constexpr (VNNI) acc[c] = _mm256_dpwssd_epi32(acc[c], pairs, s);                            \
+        else acc[c] = _mm256_add_epi32(acc[c], _mm256_madd_epi16(pairs, s));                           \
+      }                                                                                                \
+    }                                                                                                  \
+    __m256i t = acc[0];                                                                                \
+    for (int c = 1; c < 8; ++c) t = _mm256_add_epi32(t, acc[c]);                                       \
+    return _mm256_extract_epi32(t, 0);                                                                 \
   }
-  __m256i t = acc[0];
-  for (int c = 1; c < 8; ++c) t = _mm256_add_epi32(t, acc[c]);
-  return _mm256_extract_epi32(t, 0);
-}
-// The VNNI tier fuses the madd and the add (dpwssd).
-__attribute__((target("avx2,avx512f,avx512vl,avx512vnni"))) long vnni_chains(long rounds) {
-  __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(5);
-  const __m256i s = _mm256_set1_epi16(2);
-  __m256i acc[8];
-  for (auto& v : acc) v = _mm256_setzero_si256();
-  for (long i = 0; i < rounds; ++i) {
-    asm volatile("" : "+x"(a), "+x"(b));
-    for (int c = 0; c < 8; ++c) acc[c] = _mm256_dpwssd_epi32(acc[c], _mm256_maddubs_epi16(c & 1 ? b : a, c & 2 ? a : b), s);
-  }
-  __m256i t = acc[0];
-  for (int c = 1; c < 8; ++c) t = _mm256_add_epi32(t, acc[c]);
-  return _mm256_extract_epi32(t, 0);
-}
+CE_CEILING_CHAINS("avx2", avx2_chains, false)
+CE_CEILING_CHAINS("avx2,avx512f,avx512vl,avx512vnni", vnni_chains, true)
+#undef CE_CEILING_CHAINS
 constexpr double kProductsPerChain = 32;
 #endif
 
