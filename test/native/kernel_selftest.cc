@@ -211,6 +211,8 @@ int main() {
   for (int type : {12, 14}) {
     kquant(type, 1, 37, 1536);
     kquant(type, 5, 11, 512);
+    kquant(type, 8, 19, 512);   // one whole group of rows
+    kquant(type, 13, 7, 768);   // a group and a tail of 5
   }
   for (bool half : {false, true}) {
     attention(9, 3, 64, 1, 5, half);     // decode, one chunk
