@@ -38,11 +38,12 @@ CE_AVX2_FMA int silu_mul_avx2(const float* g, const float* u, float* out, int n)
 }
 #endif
 
-void silu_mul_range(const float* g, const float* u, float* out, int n) {
+void silu_mul_range(bool avx2, const float* g, const float* u, float* out, int n) {
   int done = 0;
 #if defined(__x86_64__) || defined(_M_X64)
-  const Kernel k = active_kernel();
-  if (k == Kernel::kAvx2 || k == Kernel::kVnni) done = silu_mul_avx2(g, u, out, n);
+  if (avx2) done = silu_mul_avx2(g, u, out, n);
+#else
+  (void)avx2;
 #endif
   silu_mul_portable(g + done, u + done, out + done, n - done);
 }
@@ -51,10 +52,12 @@ void silu_mul_range(const float* g, const float* u, float* out, int n) {
 
 void silu_mul_cpu(const float* gate_up, float* out, int rows, int I) {
   const int chunks = (I + kChunk - 1) / kChunk;
+  const Kernel kernel = active_kernel();  // once per call, not per piece
+  const bool avx2 = kernel == Kernel::kAvx2 || kernel == Kernel::kVnni;
   const auto piece = [&](int p) {
     const int m = p / chunks, i0 = (p % chunks) * kChunk, n = std::min(kChunk, I - i0);
     const float* g = gate_up + static_cast<size_t>(m) * 2 * I;
-    silu_mul_range(g + i0, g + I + i0, out + static_cast<size_t>(m) * I + i0, n);
+    silu_mul_range(avx2, g + i0, g + I + i0, out + static_cast<size_t>(m) * I + i0, n);
   };
   if (static_cast<size_t>(rows) * I < kParallelFrom) {
     for (int p = 0; p < rows * chunks; ++p) piece(p);
