@@ -13,6 +13,12 @@ import { CACHE_DIR } from '../paths';
 
 /** Warm JS workers kept ready in the host: one per core of a small machine. */
 export const DEFAULT_JS_POOL_SIZE = 2;
+/**
+ * Jobs one JS worker runs (each in a fresh context: a realm of its own) before a new thread
+ * replaces it. Starting a thread costs ~40 ms of CPU here, more than a run; a worker stopped
+ * mid-run or broken is never reused. 1 gives every run a thread of its own.
+ */
+export const DEFAULT_JS_RUNS_PER_WORKER = 50;
 /** Warm Python interpreters kept ready: each costs 0.3–1 s CPU and ~100 MB to boot from the snapshot. */
 export const DEFAULT_PYTHON_POOL_SIZE = 2;
 /**
@@ -57,6 +63,13 @@ export interface SandboxOptions {
   warm?: Language[];
   /** Defaults to {@link DEFAULT_JS_POOL_SIZE}. */
   jsPoolSize?: number;
+  /** Defaults to {@link DEFAULT_JS_RUNS_PER_WORKER}. */
+  jsRunsPerWorker?: number;
+  /**
+   * JavaScript and TypeScript runs holding a worker at once; more wait in the host for a
+   * turn (their deadline starts when they run). Defaults to the cores + 2.
+   */
+  jsRunsAtOnce?: number;
   /** Defaults to {@link DEFAULT_PYTHON_POOL_SIZE}. */
   pythonPoolSize?: number;
   /**
@@ -81,6 +94,15 @@ export interface SandboxOptions {
    * {@link CACHE_DIR} (COMPILER_EXPERT_CACHE, else `cache` in the models folder).
    */
   cacheDir?: string | false;
+}
+
+/** An option that must be a whole number of at least 1 when given. */
+function wholeOption(options: SandboxOptions, name: 'pythonRunsAtOnce' | 'jsRunsAtOnce' | 'jsRunsPerWorker'): number | undefined {
+  const v = options[name];
+  if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
+    throw new InvalidArgumentError(`${name} must be a whole number of at least 1, got ${String(v)}`);
+  }
+  return v;
 }
 
 const LANGUAGES: ReadonlySet<string> = new Set<Language>(['javascript', 'typescript', 'python']);
@@ -114,20 +136,20 @@ export class Sandbox {
     const readPaths = [path.resolve(hostDir, '..'), packages.pyodide, packages.typescript];
     this.snapshot = options.cacheDir === false ? undefined : snapshotFile(options.cacheDir ?? CACHE_DIR, packages.pyodide, PYTHON_HARNESS);
     if (this.snapshot) readPaths.push(this.snapshot.dir);
-    const runsAtOnce = options.pythonRunsAtOnce;
-    if (runsAtOnce !== undefined && !(Number.isInteger(runsAtOnce) && runsAtOnce >= 1)) {
-      throw new InvalidArgumentError(`pythonRunsAtOnce must be a whole number of at least 1, got ${String(runsAtOnce)}`);
-    }
+    const runsAtOnce = wholeOption(options, 'pythonRunsAtOnce');
+    const cores = os.availableParallelism();
     const pythonPool = options.pythonPoolSize ?? DEFAULT_PYTHON_POOL_SIZE;
     const config: HostConfig = {
       jsPool: options.jsPoolSize ?? DEFAULT_JS_POOL_SIZE,
+      jsRunsAtOnce: wholeOption(options, 'jsRunsAtOnce') ?? cores + 2,
+      jsRunsPerWorker: wholeOption(options, 'jsRunsPerWorker') ?? DEFAULT_JS_RUNS_PER_WORKER,
       pythonPool,
       pythonRunsAtOnce: runsAtOnce ?? pythonRunsAtOnce({
         addressSpaceMb: options.addressSpaceMb ?? DEFAULT_ADDRESS_SPACE_MB,
         wasmMemoryMb: options.wasmMemoryMb ?? DEFAULT_WASM_MEMORY_MB,
         memoryMb: this.limits.memoryMb,
         pythonPool,
-        cores: os.availableParallelism(),
+        cores,
       }),
       warm: options.warm ?? ['javascript', 'typescript', 'python'],
       memoryMb: this.limits.memoryMb,

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { spawnWarmWorker, type WarmWorker } from './WarmWorker';
 import { readSnapshot } from './pythonSnapshotCache';
+import { JsWorkers, type TurnHooks } from './JsWorkers';
 import { runInWorker } from './runInWorker';
 import { Turns } from './Turns';
 import { TypeScriptWorker } from './TypeScriptWorker';
@@ -18,6 +19,10 @@ import type { Language, RunResult, SandboxLimits, TestResult } from './types';
 export interface HostConfig {
   /** Warm JS workers kept ready. */
   jsPool: number;
+  /** JS (and checked TypeScript) runs holding a worker at once; the rest wait. */
+  jsRunsAtOnce: number;
+  /** Jobs one JS worker runs, each in a fresh context, before it is replaced (see JsWorkers.ts). */
+  jsRunsPerWorker: number;
   /** Warm Python interpreters kept ready. */
   pythonPool: number;
   /** Python runs holding an interpreter at once (see pythonRunsAtOnce in Sandbox.ts); the rest wait. */
@@ -134,9 +139,14 @@ function spawnWarmWorkerForSnapshot() {
   return w;
 }
 
-/** Starts a worker; a Python one first waits for `gate` (see {@link Pool.fill}). */
-function spawn(language: 'js' | 'python', memoryMb: number, gate?: Promise<void>, mode: 'run' | 'shared' = 'run'): WarmWorker {
-  if (language === 'js') return spawnWarmWorker({ file: JS_WORKER, memoryMb, resourceLimits: jsLimits(memoryMb), onLog: log });
+/** Starts a Python worker once `gate` opens (see {@link PythonPool.fill}). */
+function spawnJs(memoryMb: number): WarmWorker {
+  const worker = spawnWarmWorker({ file: JS_WORKER, memoryMb, resourceLimits: jsLimits(memoryMb), onLog: log });
+  log(`js worker started (${jsWorkers.started} so far)`);
+  return worker;
+}
+
+function spawnPython(memoryMb: number, gate?: Promise<void>, mode: 'run' | 'shared' = 'run'): WarmWorker {
   const worker = spawnWarmWorker({
     file: PY_WORKER,
     memoryMb,
@@ -157,12 +167,12 @@ function spawn(language: 'js' | 'python', memoryMb: number, gate?: Promise<void>
   return worker;
 }
 
-/** Keeps `size` warm workers per kind; a taken worker is replaced at once, never returned. */
-class Pool {
+/** Keeps `size` warm Python interpreters; a taken one is replaced at once, never returned. */
+class PythonPool {
   // Each idle worker with the call that lets it start booting now.
   private readonly idle: { worker: WarmWorker; start: () => void }[] = [];
   private lastRefill: Promise<unknown> | undefined;
-  constructor(private readonly kind: 'js' | 'python', private readonly size: number) {}
+  constructor(private readonly size: number) {}
   /** Boots queued refills after `before` (the shared interpreter's boot at start). */
   after(before: Promise<unknown>): this {
     this.lastRefill = before;
@@ -177,10 +187,10 @@ class Pool {
     while (this.idle.length < this.size) {
       let start!: () => void;
       const gate = new Promise<void>((resolve) => (start = resolve));
-      if (this.kind === 'python' && this.lastRefill) void this.lastRefill.then(start, start);
+      if (this.lastRefill) void this.lastRefill.then(start, start);
       else start();
-      const worker = spawn(this.kind, config.memoryMb, gate);
-      if (this.kind === 'python') this.lastRefill = worker.ready;
+      const worker = spawnPython(config.memoryMb, gate);
+      this.lastRefill = worker.ready;
       this.idle.push({ worker, start });
     }
   }
@@ -189,7 +199,7 @@ class Pool {
     while (this.idle[0]?.worker.failed) this.idle.shift()!.worker.dispose();
     const warm = memoryMb === config.memoryMb ? this.idle.shift() : undefined;
     warm?.start();
-    const w = warm?.worker ?? spawn(this.kind, memoryMb);
+    const w = warm?.worker ?? spawnPython(memoryMb);
     this.fill();
     return w;
   }
@@ -229,7 +239,7 @@ class SharedPython {
 
   private replace(): void {
     this.worker?.dispose();
-    const warm = spawn('python', config.memoryMb, undefined, 'shared');
+    const warm = spawnPython(config.memoryMb, undefined, 'shared');
     // Between jobs nobody else listens: a death then only means the next job gets a new one.
     void warm.ready.then(({ worker }) => worker.on('error', () => warm.dispose()).on('exit', () => warm.dispose()), () => undefined);
     this.worker = warm;
@@ -239,7 +249,14 @@ class SharedPython {
 
 const sharedPython = new SharedPython();
 
-const pools = { js: new Pool('js', config.jsPool), python: new Pool('python', config.pythonPool) };
+const pythonPool = new PythonPool(config.pythonPool);
+const jsWorkers = new JsWorkers({
+  poolSize: config.jsPool,
+  runsAtOnce: config.jsRunsAtOnce,
+  runsPerWorker: config.jsRunsPerWorker,
+  memoryMb: config.memoryMb,
+  spawn: spawnJs,
+});
 /**
  * Every interpreter reserves its wasm memory's maximum and its JS heap from the host's
  * address space (RLIMIT_AS): a dozen booting at once, as a search judging its candidates
@@ -269,15 +286,15 @@ async function runJob(req: Extract<HostRequest, { type: 'run' }>, limits: Sandbo
   if (req.language === 'python') {
     // A run's clock starts when it has its interpreter, not while it waits for a turn.
     const job: WorkerJob = { type: 'job', code: req.code, tests: req.tests };
+    const hooks = turnHooks(req.id, cancelled);
     const result = await pythonTurns.run((waited) => {
-      // The caller's deadline for this run starts now (see HostResponse 'queued').
-      if (waited) send({ type: 'started', id: req.id });
-      return runInWorker(pools.python.take(limits.memoryMb), job, limits, { watchRss: false, cancelled });
-    }, cancelled, () => send({ type: 'queued', id: req.id }));
-    return result ?? { status: 'sandbox_error', stdout: '', stderr: '', error: { type: 'Cancelled', message: 'the run was cancelled by the caller' }, tests: [], durationMs: 0 };
+      if (waited) hooks.onStarted();
+      return runInWorker(pythonPool.take(limits.memoryMb), job, limits, { watchRss: false, cancelled });
+    }, cancelled, hooks.onQueued);
+    return result ?? cancelledResult();
   }
   if (req.language === 'javascript') {
-    return runInWorker(pools.js.take(limits.memoryMb), { type: 'job', code: req.code, tests: req.tests }, limits, { watchRss: true, cancelled });
+    return runJs({ type: 'job', code: req.code, tests: req.tests }, limits, turnHooks(req.id, cancelled));
   }
   const started = performance.now();
   const ts = await Promise.race([typescript.compile(req.code, req.tests, limits.timeoutMs), cancelled.then(() => 'cancelled' as const)]);
@@ -297,7 +314,7 @@ async function runJob(req: Extract<HostRequest, { type: 'run' }>, limits: Sandbo
     }
   });
   const job: WorkerJob = { type: 'job', code: ts.js, tests: runnable };
-  const result = await runInWorker(pools.js.take(limits.memoryMb), job, limits, { watchRss: true, cancelled });
+  const result = await runJs(job, limits, turnHooks(req.id, cancelled));
   const remap = (line: number | undefined) => {
     if (line === undefined) return undefined;
     for (let l = Math.min(line, ts.lineMap.length); l >= 1; l--) if (ts.lineMap[l - 1]) return ts.lineMap[l - 1];
@@ -320,6 +337,19 @@ async function runJob(req: Extract<HostRequest, { type: 'run' }>, limits: Sandbo
   if (result.status === 'ok' && tests.some((t) => !t.passed)) result.status = 'test_failure';
   result.durationMs = Math.round((performance.now() - started) * 10) / 10;
   return result;
+}
+
+/** A run's turn, told to the caller: its deadline waits while the run queues (see HostResponse 'queued'). */
+function turnHooks(id: number, cancelled: Promise<void>): TurnHooks {
+  return { cancelled, onQueued: () => send({ type: 'queued', id }), onStarted: () => send({ type: 'started', id }) };
+}
+
+async function runJs(job: WorkerJob, limits: SandboxLimits, hooks: TurnHooks): Promise<RunResult> {
+  return (await jsWorkers.run(job, limits, hooks)) ?? cancelledResult();
+}
+
+function cancelledResult(): RunResult {
+  return { status: 'sandbox_error', stdout: '', stderr: '', error: { type: 'Cancelled', message: 'the run was cancelled by the caller' }, tests: [], durationMs: 0 };
 }
 
 function stripInternal(result: RunResult): RunResult {
@@ -364,10 +394,10 @@ lines.on('line', (line) => {
 // The caller went away: nothing left to serve.
 lines.on('close', () => process.exit(0));
 
-pools.js.fill();
+jsWorkers.fill();
 if (config.warm.includes('python')) {
   // The shared one first: every Python verdict starts with an analysis on it.
-  pools.python.after(sharedPython.warm()).fill();
+  pythonPool.after(sharedPython.warm()).fill();
 }
 if (config.warm.includes('typescript')) {
   typescript.warm();

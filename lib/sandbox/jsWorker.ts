@@ -1,7 +1,9 @@
 /**
- * Worker entry for one JavaScript run (TypeScript arrives here already transpiled). It builds
- * a fresh vm context with {@link CONTEXT_PRELUDE}, reports ready with the context's output
- * channel, runs exactly one job, and is then terminated by the host: never reused.
+ * Worker entry for JavaScript runs (TypeScript arrives here already transpiled). For every job
+ * it builds a fresh vm context with {@link CONTEXT_PRELUDE} (a realm of its own: no object of
+ * an earlier run's context is reachable from it), reports ready with that context's output
+ * channel, and runs the job in it. Then the host either terminates the worker or, after a job
+ * that ended cleanly, asks for the `next` context (see JsWorkers.ts for when).
  *
  * Only strings and numbers cross between this file and the context. Values the code throws
  * or leaves behind are handed, untouched, to the prelude's own functions.
@@ -10,7 +12,7 @@ import { parentPort } from 'node:worker_threads';
 import * as vm from 'node:vm';
 import { types } from 'node:util';
 import { CONTEXT_PRELUDE } from './contextPrelude';
-import type { WorkerJob } from './protocol';
+import type { WorkerJob, WorkerNext } from './protocol';
 
 interface Control {
   sab: SharedArrayBuffer;
@@ -28,30 +30,43 @@ interface Control {
 const port = parentPort;
 if (!port) throw new Error('jsWorker must run in a worker thread');
 
-// A null-prototype sandbox object: global lookups that miss must not reach a host prototype.
-const context = vm.createContext(Object.create(null), {
-  name: 'sandbox',
-  codeGeneration: { strings: true, wasm: true },
-  microtaskMode: 'afterEvaluate',
-});
-const controlValue: unknown = new vm.Script(CONTEXT_PRELUDE, { filename: 'prelude.js' }).runInContext(context);
-// Read the control object now, while no user code has run; keep plain function references.
-const c = controlValue as Control;
-const ctl = {
-  sab: c.sab, mainFailed: c.mainFailed, setLast: c.setLast, runTimers: c.runTimers, nextTimer: c.nextTimer,
-  importError: c.importError, testPassed: c.testPassed, testFailed: c.testFailed,
-  testCompileError: c.testCompileError, finish: c.finish,
-};
-if (!types.isSharedArrayBuffer(ctl.sab)) throw new Error('prelude did not produce an output channel');
+const prelude = new vm.Script(CONTEXT_PRELUDE, { filename: 'prelude.js' });
 const drain = new vm.Script('', { filename: 'drain.js' });
 const runOptions = { displayErrors: false, breakOnSigint: false };
 
-/** The import() rejection is an error made inside the context, never a host error. */
-function importModuleDynamically(specifier: string): never {
-  throw ctl.importError(String(specifier));
+/** A fresh context with the prelude's control functions, read before any user code ran. */
+interface Realm {
+  context: vm.Context;
+  ctl: Control;
 }
 
-function compile(code: string, filename: string): vm.Script | { type: string; message: string; line: number } {
+/** The realm of the coming job; undefined while a job runs or before `next`. */
+let prepared: Realm | undefined;
+
+function prepare(): void {
+  // A null-prototype sandbox object: global lookups that miss must not reach a host prototype.
+  const context = vm.createContext(Object.create(null), {
+    name: 'sandbox',
+    codeGeneration: { strings: true, wasm: true },
+    microtaskMode: 'afterEvaluate',
+  });
+  const c = prelude.runInContext(context) as Control;
+  // Plain function references, so nothing the code later does to the object matters.
+  const ctl: Control = {
+    sab: c.sab, mainFailed: c.mainFailed, setLast: c.setLast, runTimers: c.runTimers, nextTimer: c.nextTimer,
+    importError: c.importError, testPassed: c.testPassed, testFailed: c.testFailed,
+    testCompileError: c.testCompileError, finish: c.finish,
+  };
+  if (!types.isSharedArrayBuffer(ctl.sab)) throw new Error('prelude did not produce an output channel');
+  prepared = { context, ctl };
+  port!.postMessage({ type: 'ready', channel: ctl.sab });
+}
+
+function compile(realm: Realm, code: string, filename: string): vm.Script | { type: string; message: string; line: number } {
+  // The import() rejection is an error made inside the run's own context, never a host error.
+  const importModuleDynamically = (specifier: string): never => {
+    throw realm.ctl.importError(String(specifier));
+  };
   try {
     return new vm.Script(code, { filename, importModuleDynamically: importModuleDynamically as never });
   } catch (e) {
@@ -62,7 +77,7 @@ function compile(code: string, filename: string): vm.Script | { type: string; me
   }
 }
 
-async function settleTimers(): Promise<void> {
+async function settleTimers({ context, ctl }: Realm): Promise<void> {
   for (;;) {
     // Host-side settlements (an import() rejection) land on the context's queue after a
     // host tick; drain it before deciding that nothing is left to do.
@@ -76,8 +91,9 @@ async function settleTimers(): Promise<void> {
   }
 }
 
-async function run(job: WorkerJob): Promise<void> {
-  const main = compile(job.code, 'main.js');
+async function run(job: WorkerJob, realm: Realm): Promise<void> {
+  const { context, ctl } = realm;
+  const main = compile(realm, job.code, 'main.js');
   if (!(main instanceof vm.Script)) {
     const error = { type: main.type, message: main.message, line: main.line || undefined };
     port!.postMessage({ type: 'done', result: JSON.stringify({ status: 'syntax_error', error, tests: [] }) });
@@ -90,11 +106,11 @@ async function run(job: WorkerJob): Promise<void> {
     failed = true;
     ctl.mainFailed(e);
   }
-  if (!failed) await settleTimers();
+  if (!failed) await settleTimers(realm);
   // Tests only make sense against code that ran to the end.
   if (!failed) {
     job.tests.forEach((src, i) => {
-      const t = compile(src, `test-${i}.js`);
+      const t = compile(realm, src, `test-${i}.js`);
       if (!(t instanceof vm.Script)) return ctl.testCompileError(i, src, t.type, t.message, t.line);
       try {
         t.runInContext(context, runOptions);
@@ -108,10 +124,18 @@ async function run(job: WorkerJob): Promise<void> {
   port!.postMessage({ type: 'done', result: typeof result === 'string' ? result : '{"status":"sandbox_error","tests":[]}' });
 }
 
-port.once('message', (job: WorkerJob) => {
-  run(job).catch((e: unknown) => {
+port.on('message', (m: WorkerJob | WorkerNext) => {
+  if (m.type === 'next') {
+    if (prepared === undefined) prepare();
+    return;
+  }
+  // One job per context: taken now, it is never handed to another job.
+  const realm = prepared;
+  prepared = undefined;
+  if (m.type !== 'job' || realm === undefined) return;
+  run(m, realm).catch((e: unknown) => {
     // Only our own code reaches here (user errors are caught above); report it as ours.
     port.postMessage({ type: 'done', result: JSON.stringify({ status: 'sandbox_error', error: { type: 'SandboxError', message: String(e instanceof Error ? e.message : typeof e) }, tests: [] }) });
   });
 });
-port.postMessage({ type: 'ready', channel: ctl.sab });
+prepare();

@@ -34,11 +34,16 @@ export interface CompiledWasm {
   bytes: number;
 }
 
-/** Host → worker: the one job a worker ever runs. */
+/** Host → worker: a job, run in the context the worker's last `ready` announced. */
 export interface WorkerJob {
   type: 'job';
   code: string;
   tests: string[];
+}
+
+/** Host → JS worker, after a job that ended cleanly: make a fresh context for one more job (answered by `ready`). */
+export interface WorkerNext {
+  type: 'next';
 }
 
 /** Worker → host. `result` is a JSON string built inside the sandbox; the host validates it. */

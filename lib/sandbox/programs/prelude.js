@@ -329,8 +329,42 @@ const control = freeze({
 });
 
 wsAdd(frozen0, moduleObj); wsAdd(frozen0, moduleObj.exports); wsAdd(frozen0, fakeProcess); wsAdd(frozen0, fakeProcess.env);
+// ---- FinalizationRegistry that never calls back. The worker runs more jobs after this one,
+// each in a new context, and nothing of this context may run once its job has ended: a
+// cleanup callback would (V8 calls it from a task of its own, after a collection, whenever
+// that comes). The language never promises that cleanup runs, so these registries check
+// their arguments and keep their tokens as the standard says, and never call the callback.
+const WeakMapC = WeakMap, wmSet = uncurry(WeakMap.prototype.set), wmDelete = uncurry(WeakMap.prototype.delete);
+const weakProbe = new WeakSetC();
+function mustBeWeak(v, method) {
+  // What a WeakSet refuses (primitives, registered symbols) a registry refuses too.
+  try { wsAdd(weakProbe, v); } catch (e) { throw new TypeError('FinalizationRegistry.prototype.' + method + ': invalid target'); }
+  wsDelete(weakProbe, v);
+}
+class FinalizationRegistry {
+  #tokens = new WeakMapC();
+  constructor(cleanupCallback) {
+    if (typeof cleanupCallback !== 'function') throw new TypeError('FinalizationRegistry: cleanup must be callable');
+  }
+  register(target, heldValue, unregisterToken = undefined) {
+    if (!(#tokens in this)) throw new TypeError('FinalizationRegistry.prototype.register called on an incompatible receiver');
+    mustBeWeak(target, 'register');
+    if (objIs(target, heldValue)) throw new TypeError('FinalizationRegistry.prototype.register: target and holdings must not be same');
+    if (unregisterToken !== undefined) {
+      mustBeWeak(unregisterToken, 'register');
+      wmSet(this.#tokens, unregisterToken, true);
+    }
+  }
+  unregister(unregisterToken) {
+    if (!(#tokens in this)) throw new TypeError('FinalizationRegistry.prototype.unregister called on an incompatible receiver');
+    mustBeWeak(unregisterToken, 'unregister');
+    return wmDelete(this.#tokens, unregisterToken);
+  }
+}
+defineProp(FinalizationRegistry.prototype, Symbol.toStringTag, { value: 'FinalizationRegistry', configurable: true });
+
 // ---- install globals
-const globals = { console: consoleObj, assert, process: fakeProcess, require: requireStub, module: moduleObj, exports: moduleObj.exports, ...timerApi };
+const globals = { console: consoleObj, assert, process: fakeProcess, require: requireStub, module: moduleObj, exports: moduleObj.exports, FinalizationRegistry, ...timerApi };
 for (const k of ownKeys(globals)) defineProp(G, k, { value: globals[k], writable: true, configurable: true, enumerable: false });
 
 // ---- freeze the intrinsics. The override mistake (assigning obj.toString when a frozen

@@ -1,0 +1,89 @@
+/**
+ * The host's JavaScript workers (TypeScript runs here too, once checked). Starting a worker
+ * thread costs ~40 ms of CPU on a small machine, more than most runs, so a worker that ended
+ * its job cleanly runs more jobs, each in a fresh context of its own (see jsWorker.ts), up to
+ * `runsPerWorker`; one stopped mid-run (timeout, memory, output, cancel) or broken is
+ * terminated, as before. At most `runsAtOnce` runs hold a worker at once, the rest wait in
+ * order (a burst of 100 runs must not start 100 threads).
+ */
+import type { WarmWorker } from './WarmWorker';
+import { runInWorker } from './runInWorker';
+import { Turns } from './Turns';
+import type { WorkerJob } from './protocol';
+import type { RunResult, SandboxLimits } from './types';
+
+export interface JsWorkersOptions {
+  /** Idle workers kept ready (booted ahead of the runs that will take them). */
+  poolSize: number;
+  /** Runs holding a worker at once. */
+  runsAtOnce: number;
+  /** Jobs one worker runs before it is replaced; 1 gives every run a fresh worker. */
+  runsPerWorker: number;
+  /** memoryMb the pooled workers are made for; a run asking for other limits gets a worker of its own. */
+  memoryMb: number;
+  spawn(memoryMb: number): WarmWorker;
+}
+
+/** Hooks of one run: told when it has to wait for a turn, and when it starts. */
+export interface TurnHooks {
+  cancelled: Promise<void>;
+  onQueued(): void;
+  onStarted(): void;
+}
+
+export class JsWorkers {
+  private readonly idle: WarmWorker[] = [];
+  /** Pooled workers out on a job that may come back. */
+  private out = 0;
+  private readonly turns: Turns;
+  /** Threads started so far (a diagnostic: reuse shows as far fewer than runs). */
+  started = 0;
+
+  constructor(private readonly options: JsWorkersOptions) {
+    this.turns = new Turns(Math.max(1, options.runsAtOnce));
+  }
+
+  /** Boots idle workers up to the pool size, counting those out on a job as coming back. */
+  fill(): void {
+    while (this.idle.length + this.out < this.options.poolSize) this.idle.push(this.spawn(this.options.memoryMb));
+  }
+
+  /** Runs a job in a turn; resolves undefined if it was cancelled while it waited. */
+  async run(job: WorkerJob, limits: SandboxLimits, hooks: TurnHooks): Promise<RunResult | undefined> {
+    return this.turns.run(async (waited) => {
+      // A run's clock starts when it has its worker, not while it waits for a turn.
+      if (waited) hooks.onStarted();
+      const pooled = limits.memoryMb === this.options.memoryMb;
+      const warm = pooled ? this.take() : this.spawn(limits.memoryMb);
+      try {
+        return await runInWorker(warm, job, limits, { watchRss: true, cancelled: hooks.cancelled, keep: pooled && this.options.runsPerWorker > 1 });
+      } finally {
+        if (pooled) this.giveBack(warm);
+        else warm.dispose();
+      }
+    }, hooks.cancelled, hooks.onQueued);
+  }
+
+  private take(): WarmWorker {
+    while (this.idle.length > 0 && this.idle[0].failed) this.idle.shift()!.dispose();
+    this.out++;
+    return this.idle.shift() ?? this.spawn(this.options.memoryMb);
+  }
+
+  /** After its job: a worker that ended cleanly and has runs left goes back first in line. */
+  private giveBack(warm: WarmWorker): void {
+    this.out--;
+    const maxIdle = Math.max(this.options.poolSize, this.options.runsAtOnce);
+    if (!warm.disposed && !warm.failed && warm.jobsBefore + 1 < this.options.runsPerWorker && this.idle.length < maxIdle) {
+      this.idle.unshift(warm.next());
+    } else {
+      warm.dispose();
+    }
+    this.fill();
+  }
+
+  private spawn(memoryMb: number): WarmWorker {
+    this.started++;
+    return this.options.spawn(memoryMb);
+  }
+}
