@@ -12,6 +12,12 @@ import { Turns } from './Turns';
 import type { WorkerJob } from './protocol';
 import type { RunResult, SandboxLimits } from './types';
 
+/** What a JS worker is made for: its heap limit and the size of its contexts' output channels. */
+export interface WorkerMade {
+  memoryMb: number;
+  outputBytes: number;
+}
+
 export interface JsWorkersOptions {
   /** Idle workers kept ready (booted ahead of the runs that will take them). */
   poolSize: number;
@@ -19,9 +25,9 @@ export interface JsWorkersOptions {
   runsAtOnce: number;
   /** Jobs one worker runs before it is replaced; 1 gives every run a fresh worker. */
   runsPerWorker: number;
-  /** memoryMb the pooled workers are made for; a run asking for other limits gets a worker of its own. */
-  memoryMb: number;
-  spawn(memoryMb: number): WarmWorker;
+  /** Limits the pooled workers are made for (heap, output channel); a run asking for others gets a worker of its own. */
+  made: WorkerMade;
+  spawn(made: WorkerMade): WarmWorker;
 }
 
 /** Hooks of one run: told when it has to wait for a turn, and when it starts. */
@@ -45,7 +51,7 @@ export class JsWorkers {
 
   /** Boots idle workers up to the pool size, counting those out on a job as coming back. */
   fill(): void {
-    while (this.idle.length + this.out < this.options.poolSize) this.idle.push(this.spawn(this.options.memoryMb));
+    while (this.idle.length + this.out < this.options.poolSize) this.idle.push(this.spawn(this.options.made));
   }
 
   /** Runs a job in a turn; resolves undefined if it was cancelled while it waited. */
@@ -53,8 +59,9 @@ export class JsWorkers {
     return this.turns.run(async (waited) => {
       // A run's clock starts when it has its worker, not while it waits for a turn.
       if (waited) hooks.onStarted();
-      const pooled = limits.memoryMb === this.options.memoryMb;
-      const warm = pooled ? this.take() : this.spawn(limits.memoryMb);
+      const { made } = this.options;
+      const pooled = limits.memoryMb === made.memoryMb && limits.outputBytes === made.outputBytes;
+      const warm = pooled ? this.take() : this.spawn({ memoryMb: limits.memoryMb, outputBytes: limits.outputBytes });
       try {
         return await runInWorker(warm, job, limits, { watchRss: true, cancelled: hooks.cancelled, keep: pooled && this.options.runsPerWorker > 1 });
       } finally {
@@ -67,7 +74,7 @@ export class JsWorkers {
   private take(): WarmWorker {
     while (this.idle.length > 0 && this.idle[0].failed) this.idle.shift()!.dispose();
     this.out++;
-    return this.idle.shift() ?? this.spawn(this.options.memoryMb);
+    return this.idle.shift() ?? this.spawn(this.options.made);
   }
 
   /** After its job: a worker that ended cleanly and has runs left goes back first in line. */
@@ -82,8 +89,8 @@ export class JsWorkers {
     this.fill();
   }
 
-  private spawn(memoryMb: number): WarmWorker {
+  private spawn(made: WorkerMade): WarmWorker {
     this.started++;
-    return this.options.spawn(memoryMb);
+    return this.options.spawn(made);
   }
 }

@@ -153,6 +153,7 @@ export class Sandbox {
       }),
       warm: options.warm ?? ['javascript', 'typescript', 'python'],
       memoryMb: this.limits.memoryMb,
+      outputBytes: this.limits.outputBytes,
       packages,
       ...(this.snapshot && { pythonSnapshotFile: this.snapshot.file }),
     };

@@ -16,5 +16,21 @@ export const SLOT_CAP = 3;
 export const HEADER_BYTES = 16;
 /** Most code units one stream can hold; a request's outputBytes is clamped to this. */
 export const STREAM_CAPACITY = 1 << 20;
-/** Total size of a channel buffer. */
-export const CHANNEL_BYTES = HEADER_BYTES + 2 * STREAM_CAPACITY * 2;
+
+/**
+ * Size of a channel whose streams hold `capacity` code units each (clamped to 1 ..
+ * {@link STREAM_CAPACITY}). A run's cap counts both streams together, so a channel made for
+ * the run's outputBytes never overflows before the cap does. Sized to the run, not to the
+ * maximum: a JS worker makes one per job, and its garbage (4 MiB at the maximum) waits for
+ * the collector.
+ */
+export function channelBytes(capacity: number): number {
+  const c = Math.max(1, Math.min(STREAM_CAPACITY, Math.floor(capacity) || 1));
+  return HEADER_BYTES + 2 * c * 2;
+}
+
+/** Code units one stream of a channel buffer of `bytes` holds; NaN for a size no channel has. */
+export function channelCapacity(bytes: number): number {
+  const c = (bytes - HEADER_BYTES) / 4;
+  return Number.isInteger(c) && c >= 1 && c <= STREAM_CAPACITY ? c : NaN;
+}

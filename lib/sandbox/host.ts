@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { spawnWarmWorker, type WarmWorker } from './WarmWorker';
 import { readSnapshot } from './pythonSnapshotCache';
-import { JsWorkers, type TurnHooks } from './JsWorkers';
+import { JsWorkers, type TurnHooks, type WorkerMade } from './JsWorkers';
 import { runInWorker } from './runInWorker';
 import { Turns } from './Turns';
 import { TypeScriptWorker } from './TypeScriptWorker';
@@ -31,6 +31,8 @@ export interface HostConfig {
   warm: Language[];
   /** memoryMb the warm workers are made for; other values get a fresh worker. */
   memoryMb: number;
+  /** outputBytes the warm JS workers' channels are made for; other values get a fresh worker. */
+  outputBytes: number;
   /**
    * Real directories of the packages the host loads. Loading them by name would walk
    * node_modules, and a symlinked node_modules (pnpm, a shared checkout) lies outside the
@@ -140,8 +142,8 @@ function spawnWarmWorkerForSnapshot() {
 }
 
 /** Starts a Python worker once `gate` opens (see {@link PythonPool.fill}). */
-function spawnJs(memoryMb: number): WarmWorker {
-  const worker = spawnWarmWorker({ file: JS_WORKER, memoryMb, resourceLimits: jsLimits(memoryMb), onLog: log });
+function spawnJs({ memoryMb, outputBytes }: WorkerMade): WarmWorker {
+  const worker = spawnWarmWorker({ file: JS_WORKER, memoryMb, resourceLimits: jsLimits(memoryMb), workerData: () => ({ outputBytes }), onLog: log });
   log(`js worker started (${jsWorkers.started} so far)`);
   return worker;
 }
@@ -254,7 +256,7 @@ const jsWorkers = new JsWorkers({
   poolSize: config.jsPool,
   runsAtOnce: config.jsRunsAtOnce,
   runsPerWorker: config.jsRunsPerWorker,
-  memoryMb: config.memoryMb,
+  made: { memoryMb: config.memoryMb, outputBytes: config.outputBytes },
   spawn: spawnJs,
 });
 /**

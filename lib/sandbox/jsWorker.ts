@@ -8,9 +8,10 @@
  * Only strings and numbers cross between this file and the context. Values the code throws
  * or leaves behind are handed, untouched, to the prelude's own functions.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import * as vm from 'node:vm';
 import { types } from 'node:util';
+import { channelBytes } from './channelLayout';
 import { CONTEXT_PRELUDE } from './contextPrelude';
 import type { WorkerJob, WorkerNext } from './protocol';
 
@@ -31,6 +32,8 @@ const port = parentPort;
 if (!port) throw new Error('jsWorker must run in a worker thread');
 
 const prelude = new vm.Script(CONTEXT_PRELUDE, { filename: 'prelude.js' });
+/** Every context's output channel holds the cap the host made this worker for (see JsWorkers.ts). */
+const CHANNEL_BYTES = channelBytes(Number((workerData as { outputBytes?: unknown } | undefined)?.outputBytes));
 const drain = new vm.Script('', { filename: 'drain.js' });
 const runOptions = { displayErrors: false, breakOnSigint: false };
 
@@ -50,7 +53,8 @@ function prepare(): void {
     codeGeneration: { strings: true, wasm: true },
     microtaskMode: 'afterEvaluate',
   });
-  const c = prelude.runInContext(context) as Control;
+  const makeControl = prelude.runInContext(context) as (channelBytes: number) => Control;
+  const c = makeControl(CHANNEL_BYTES);
   // Plain function references, so nothing the code later does to the object matters.
   const ctl: Control = {
     sab: c.sab, mainFailed: c.mainFailed, setLast: c.setLast, runTimers: c.runTimers, nextTimer: c.nextTimer,

@@ -14,7 +14,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as path from 'node:path';
-import { CHANNEL_BYTES } from './channelLayout';
+import { channelBytes, STREAM_CAPACITY } from './channelLayout';
 import { CHANNEL_LAYOUT, makeChannelWriter } from './channel';
 import { PYTHON_HARNESS, PYTHON_LOCKDOWN } from './pythonHarness';
 import type { CompiledWasm, WorkerJob } from './protocol';
@@ -127,7 +127,8 @@ async function main(): Promise<void> {
     return;
   }
   block(py);
-  const sab = new SharedArrayBuffer(CHANNEL_BYTES);
+  // An interpreter runs one job (or the shared one many, one channel for all): the largest channel.
+  const sab = new SharedArrayBuffer(channelBytes(STREAM_CAPACITY));
   const write = makeChannelWriter(sab, CHANNEL_LAYOUT);
   const outDecoder = new TextDecoder(), errDecoder = new TextDecoder();
   py.setStdout({ write: (b) => (write(0, outDecoder.decode(b, { stream: true })), b.length) });

@@ -166,7 +166,8 @@ const prelude = require('node:fs').readFileSync(__dirname + '/prelude.js', 'utf8
 const code = 'globalThis.calls = 0; const r = new FinalizationRegistry(() => { calls++; }); (function () { for (let i = 0; i < 100; i++) r.register({ i }, i); })();';
 async function count(withPrelude) {
   const ctx = vm.createContext(Object.create(null), { microtaskMode: 'afterEvaluate' });
-  if (withPrelude) vm.runInContext(prelude, ctx);
+  // The prelude's value is the function that prepares the context (its argument: the channel's bytes).
+  if (withPrelude) vm.runInContext(prelude, ctx)(16 + 4 * 1024);
   vm.runInContext(code, ctx);
   for (let i = 0; i < 5; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
   return vm.runInContext('calls', ctx);
@@ -178,5 +179,25 @@ async function count(withPrelude) {
     t.equal(calls.sandbox, 0, 'the sandbox context calls none');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t.test('output channels are sized to the run: the cap holds, a larger cap gets a worker of its own', async (t) => {
+  const { sandbox, started } = await countingSandbox();
+  try {
+    const print = (n: number) => `process.stdout.write('x'.repeat(${n}));`;
+    const capped = await sandbox.run({ language: 'javascript', code: print(70000) });
+    t.equal(capped.status, 'output_limit');
+    t.equal(capped.stdout.length, 64 * 1024, 'the default cap of 64 KiB');
+    const before = started();
+    const large = await sandbox.run({ language: 'javascript', code: print(300000), limits: { outputBytes: 400000 } });
+    t.equal(large.status, 'ok', describe(large));
+    t.equal(large.stdout.length, 300000);
+    const both = await sandbox.run({ language: 'javascript', code: `${print(150000)} process.stderr.write('y'.repeat(150000));`, limits: { outputBytes: 250000 } });
+    t.equal(both.status, 'output_limit', 'the cap counts both streams');
+    t.equal(both.stdout.length + both.stderr.length, 250000);
+    t.ok(started() >= before + 2, 'each larger cap had a worker of its own');
+  } finally {
+    await sandbox.dispose();
   }
 });

@@ -1,4 +1,4 @@
-(function () {
+(function (channelBytes) {
 'use strict';
 const G = globalThis;
 const O = Object, A = Array, S = String, N = Number, J = JSON, M = Math, R = Reflect;
@@ -21,7 +21,7 @@ const isMap = (v) => { try { mapSize(v); return true; } catch (e) { return false
 const isSet = (v) => { try { setSize(v); return true; } catch (e) { return false; } };
 
 /* @channel-writer */
-const sab = new SharedArrayBuffer(__CHANNEL_BYTES__);
+const sab = new SharedArrayBuffer(channelBytes);
 const write = makeChannelWriter(sab, CHANNEL_LAYOUT);
 
 // ---- inspect: a small util.inspect built in the context; never calls getters.
@@ -386,18 +386,21 @@ function allowOverride(proto, key) {
 for (const k of ['toString', 'valueOf', 'constructor', 'hasOwnProperty', 'toLocaleString', 'isPrototypeOf', 'propertyIsEnumerable']) allowOverride(O.prototype, k);
 for (const k of ['name', 'message', 'toString', 'constructor']) allowOverride(ErrorCtor.prototype, k);
 for (const k of ['toString', 'constructor']) allowOverride(Function.prototype, k);
+// This runs before any user code, so it may call the intrinsics' methods directly (the
+// uncurried copies above are for what runs later): ~4x faster, and it is most of a context's
+// preparation (one per run).
 const frozen = frozen0;
 function deepFreeze(root) {
   const stack = [root];
   while (stack.length) {
     const v = stack.pop();
-    if ((typeof v !== 'object' && typeof v !== 'function') || v === null || wsHas(frozen, v)) continue;
-    wsAdd(frozen, v);
+    if ((typeof v !== 'object' && typeof v !== 'function') || v === null || frozen.has(v)) continue;
+    frozen.add(v);
     freeze(v);
-    arrPush(stack, getProto(v));
+    stack.push(getProto(v));
     for (const k of ownKeys(v)) {
       const d = getDesc(v, k);
-      if ('value' in d) arrPush(stack, d.value); else { arrPush(stack, d.get); arrPush(stack, d.set); }
+      if ('value' in d) stack.push(d.value); else stack.push(d.get, d.set);
     }
   }
 }
@@ -417,4 +420,4 @@ deepFreeze(getProto(new SetC().values()));
 deepFreeze(getProto(''[Symbol.iterator]()));
 deepFreeze(getProto(/x/[Symbol.matchAll](''))); 
 return control;
-})()
+})
