@@ -141,13 +141,14 @@ function spawnWarmWorkerForSnapshot() {
   return w;
 }
 
-/** Starts a Python worker once `gate` opens (see {@link PythonPool.fill}). */
+/** Starts a JS worker whose contexts' output channels hold `outputBytes` (see JsWorkers.ts). */
 function spawnJs({ memoryMb, outputBytes }: WorkerMade): WarmWorker {
   const worker = spawnWarmWorker({ file: JS_WORKER, memoryMb, resourceLimits: jsLimits(memoryMb), workerData: () => ({ outputBytes }), onLog: log });
   log(`js worker started (${jsWorkers.started} so far)`);
   return worker;
 }
 
+/** Starts a Python worker once `gate` opens (see {@link PythonPool.fill}). */
 function spawnPython(memoryMb: number, gate?: Promise<void>, mode: 'run' | 'shared' = 'run'): WarmWorker {
   const worker = spawnWarmWorker({
     file: PY_WORKER,
