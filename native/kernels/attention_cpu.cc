@@ -196,53 +196,74 @@ void attend_group(const float* q, const E* k, const E* v, int g, int D, int j0, 
   values_portable(s, v, g, D, j0, j1, o);
 }
 
-// Keys per decode task: one position's keys are split into chunks (flash-decoding),
-// so a short decode step still has work for every thread, and merged afterwards.
+// Every query position's keys are split into chunks of kKeyChunk and the chunks' partial
+// results merged, in decode and in prefill alike: a position's result is then the same
+// whether one call computes it alone (decode) or with others (prefill, inject), bit for
+// bit. Before, prefill took each position's keys in one piece, and the few ulps between
+// the two ways, re-rounded to int8 by the next layer's kernels, now and then moved a
+// logit by 0.2% (a tiny Qwen3, decoding after a 300-token prefill, on AVX-512 VNNI). In
+// decode the chunks are also the tasks (flash-decoding), so a short step has work for
+// every thread.
 constexpr int kKeyChunk = 128;
+
+// Rescales a position's chunks (m, z, o of one head r, `part` floats apart) to the
+// largest maximum and normalises into o.
+inline void merge_chunks(const float* first, int chunks, size_t part, int g, int r, int D, float* o) {
+  float top = -INFINITY;
+  for (int c = 0; c < chunks; ++c) top = std::max(top, first[c * part + r]);
+  std::fill(o, o + D, 0.0f);
+  float z = 0;
+  for (int c = 0; c < chunks; ++c) {
+    const float* pc = first + c * part;
+    const float w = std::exp(pc[r] - top);
+    z += w * pc[g + r];
+    const float* oc = pc + 2 * g + static_cast<size_t>(r) * D;
+    for (int d = 0; d < D; ++d) o[d] += w * oc[d];
+  }
+  const float inv = 1.0f / z;
+  for (int d = 0; d < D; ++d) o[d] *= inv;
+}
 
 template <typename E>
 void attend(const float* q, const E* k, const E* v, float* out, int H, int KV, int L, int D, int capacity, int start,
             float scale) {
   const int g = H / KV;
-  // Tasks: (K/V head, query position, key chunk); chunks only in decode (L == 1).
-  const int chunks = L == 1 ? (start + kKeyChunk) / kKeyChunk : 1;
-  const size_t part = static_cast<size_t>(g) * (D + 2);  // one task's m, z and o
-  std::vector<float> parts(static_cast<size_t>(KV) * L * chunks * part);
-  parallel_for(KV * L * chunks, [&](int begin, int end) {
-    std::vector<float> s, qg(static_cast<size_t>(g) * D);
+  const size_t part = static_cast<size_t>(g) * (D + 2);  // one chunk's m, z and o
+  const auto keys_of = [&](int i) { return start + i + 1; };  // causal: keys 0..start+i
+  const auto chunks_of = [&](int i) { return (keys_of(i) + kKeyChunk - 1) / kKeyChunk; };
+  // Chunk c of position i of K/V head kv, into pm (its m, z, o).
+  const auto chunk = [&](int kv, int i, int c, std::vector<float>& s, std::vector<float>& qg, float* pm) {
+    const int j0 = c * kKeyChunk, j1 = std::min(keys_of(i), j0 + kKeyChunk);
+    s.resize(static_cast<size_t>(g) * (j1 - j0));
+    // The group's queries side by side (in q, [H, L, D], they are L * D apart).
+    for (int r = 0; r < g; ++r)
+      std::copy_n(q + (static_cast<size_t>(kv * g + r) * L + i) * D, D, qg.data() + static_cast<size_t>(r) * D);
+    const size_t head = static_cast<size_t>(kv) * capacity * D;
+    attend_group(qg.data(), k + head, v + head, g, D, j0, j1, scale, s.data(), pm, pm + g, pm + 2 * g);
+  };
+  const auto write = [&](int kv, int i, const float* first, int chunks) {
+    for (int r = 0; r < g; ++r) merge_chunks(first, chunks, part, g, r, D, out + (static_cast<size_t>(kv * g + r) * L + i) * D);
+  };
+  if (L == 1) {
+    // Decode: the tasks are (K/V head, chunk), merged once all are done.
+    const int chunks = chunks_of(0);
+    std::vector<float> parts(static_cast<size_t>(KV) * chunks * part);
+    parallel_for(KV * chunks, [&](int begin, int end) {
+      std::vector<float> s, qg(static_cast<size_t>(g) * D);
+      for (int task = begin; task < end; ++task) chunk(task / chunks, 0, task % chunks, s, qg, parts.data() + task * part);
+    });
+    for (int kv = 0; kv < KV; ++kv) write(kv, 0, parts.data() + static_cast<size_t>(kv) * chunks * part, chunks);
+    return;
+  }
+  // Prefill: the tasks are (K/V head, position); each does and merges its own chunks.
+  parallel_for(KV * L, [&](int begin, int end) {
+    std::vector<float> s, qg(static_cast<size_t>(g) * D), parts(static_cast<size_t>(chunks_of(L - 1)) * part);
     for (int task = begin; task < end; ++task) {
-      const int c = task % chunks, i = task / chunks % L, kv = task / chunks / L;
-      const int n = start + i + 1;  // causal: keys 0..start+i
-      const int j0 = c * kKeyChunk, j1 = chunks == 1 ? n : std::min(n, j0 + kKeyChunk);
-      s.resize(static_cast<size_t>(g) * (j1 - j0));
-      float* pm = parts.data() + task * part;
-      // The group's queries side by side (in q, [H, L, D], they are L * D apart).
-      for (int r = 0; r < g; ++r)
-        std::copy_n(q + (static_cast<size_t>(kv * g + r) * L + i) * D, D, qg.data() + static_cast<size_t>(r) * D);
-      const size_t head = static_cast<size_t>(kv) * capacity * D;
-      attend_group(qg.data(), k + head, v + head, g, D, j0, j1, scale, s.data(), pm, pm + g, pm + 2 * g);
+      const int i = task % L, kv = task / L, chunks = chunks_of(i);
+      for (int c = 0; c < chunks; ++c) chunk(kv, i, c, s, qg, parts.data() + c * part);
+      write(kv, i, parts.data(), chunks);
     }
   });
-  // Merge each head's chunks: rescale to the largest maximum, normalise.
-  for (int kv = 0; kv < KV; ++kv)
-    for (int i = 0; i < L; ++i)
-      for (int r = 0; r < g; ++r) {
-        const float* first = parts.data() + (static_cast<size_t>(kv) * L + i) * chunks * part;
-        float top = -INFINITY;
-        for (int c = 0; c < chunks; ++c) top = std::max(top, first[c * part + r]);
-        float* o = out + (static_cast<size_t>(kv * g + r) * L + i) * D;
-        std::fill(o, o + D, 0.0f);
-        float z = 0;
-        for (int c = 0; c < chunks; ++c) {
-          const float* pc = first + c * part;
-          const float w = std::exp(pc[r] - top);
-          z += w * pc[g + r];
-          const float* oc = pc + 2 * g + static_cast<size_t>(r) * D;
-          for (int d = 0; d < D; ++d) o[d] += w * oc[d];
-        }
-        const float inv = 1.0f / z;
-        for (int d = 0; d < D; ++d) o[d] *= inv;
-      }
 }
 
 }  // namespace

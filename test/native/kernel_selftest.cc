@@ -196,6 +196,29 @@ void half_cache_equals_rounded_float_cache() {
   compare(std::string("attention f16 cache = f32 cache of the same values ") + cpu_kernel_name(), from_float, from_half);
 }
 
+// A prefill of L positions gives each position exactly what decoding it alone gives (the
+// same key chunks, merged the same way): decode after a prefill then equals a prefill of the
+// whole sequence, bit for bit, past a chunk boundary too.
+void prefill_equals_decode(int H, int KV, int D, int L, int start) {
+  const int capacity = start + L;
+  std::vector<float> q(static_cast<size_t>(H) * L * D), k(static_cast<size_t>(KV) * capacity * D), v(k.size());
+  for (auto* a : {&q, &k, &v})
+    for (float& x : *a) x = uniform(-2, 2);
+  std::vector<float> prefill(q.size()), decoded(q.size()), one(static_cast<size_t>(H) * D), out(one.size());
+  attend_cpu(q.data(), k.data(), v.data(), prefill.data(), H, KV, L, D, capacity, start, 0.125f);
+  for (int i = 0; i < L; ++i) {
+    for (int h = 0; h < H; ++h) std::copy_n(q.data() + (static_cast<size_t>(h) * L + i) * D, D, one.data() + static_cast<size_t>(h) * D);
+    attend_cpu(one.data(), k.data(), v.data(), out.data(), H, KV, 1, D, capacity, start + i, 0.125f);
+    for (int h = 0; h < H; ++h) std::copy_n(out.data() + static_cast<size_t>(h) * D, D, decoded.data() + (static_cast<size_t>(h) * L + i) * D);
+  }
+  float worst = 0;
+  for (size_t i = 0; i < prefill.size(); ++i) worst = std::max(worst, std::fabs(prefill[i] - decoded[i]));
+  ++cases;
+  if (worst != 0) ++failures;
+  std::printf("%s attention prefill = decode, H=%d KV=%d D=%d L=%d start=%d %s: max difference %.3g\n", worst == 0 ? "ok" : "FAIL", H, KV, D, L,
+              start, cpu_kernel_name(), worst);
+}
+
 }  // namespace
 
 int main() {
@@ -224,6 +247,8 @@ int main() {
   silu(5, 7003);  // 35,015 values: split over threads
   half_rows();
   half_cache_equals_rounded_float_cache();
+  prefill_equals_decode(6, 2, 64, 40, 100);  // positions 100-139: across the chunk boundary at 128
+  prefill_equals_decode(4, 4, 36, 9, 250);   // a head size the SIMD loops do not take
   cap_cpu_kernel("portable");
   half_cache_equals_rounded_float_cache();
   cap_cpu_kernel("");
