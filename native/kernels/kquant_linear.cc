@@ -33,6 +33,10 @@ struct SuperActivations {
   std::vector<int8_t> q;       // [M, K]
   std::vector<float> step;     // [M, K / 256]
   std::vector<int16_t> sum16;  // [M, K / 16]
+  // [M, K / 32]: step × the sum of q over each 32-value sub-block. Q4_K's min term of a
+  // block is then one float product with dmin × its 8 mins, shared by every row (the
+  // x86 kernels; the others take the integer sums).
+  std::vector<float> min_terms;
 };
 
 SuperActivations quantize_super(const float* x, int M, int K) {
@@ -41,14 +45,18 @@ SuperActivations quantize_super(const float* x, int M, int K) {
   a.q.resize(static_cast<size_t>(M) * K);
   a.step.resize(static_cast<size_t>(M) * blocks);
   a.sum16.resize(static_cast<size_t>(M) * K / 16);
+  a.min_terms.resize(static_cast<size_t>(M) * K / 32);
   for (size_t b = 0; b < a.step.size(); ++b) {
     int8_t* q = a.q.data() + b * kSuper;
     a.step[b] = quantize_run(x + b * kSuper, kSuper, q);
+    int16_t* s16 = a.sum16.data() + b * (kSuper / 16);
     for (int s = 0; s < kSuper / 16; ++s) {
       int sum = 0;
       for (int j = 0; j < 16; ++j) sum += q[16 * s + j];
-      a.sum16[b * (kSuper / 16) + s] = static_cast<int16_t>(sum);
+      s16[s] = static_cast<int16_t>(sum);
     }
+    for (int s = 0; s < kSuper / 32; ++s)
+      a.min_terms[b * (kSuper / 32) + s] = a.step[b] * static_cast<float>(s16[2 * s] + s16[2 * s + 1]);
   }
   return a;
 }
@@ -58,6 +66,7 @@ struct SuperRow {
   const int8_t* q;
   const float* step;
   const int16_t* sum16;
+  const float* min_terms;
 };
 
 float f16_at(const uint8_t* p) {
@@ -270,9 +279,9 @@ CE_AVX2 inline __m256i word_pick(int j) {
       const float d = f16c_at(blk), dmin = f16c_at(blk + 2);                                                         \
       const __m256i scales = _mm256_broadcastsi128_si256(                                                            \
           _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm.scale))));                          \
-      /* mins, each repeated for the two 16-value sums of its sub-block */                                        \
-      const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm.min));                                  \
-      const __m256i mins = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));                                          \
+      /* dmin × the 8 mins, against each row's step × sub-block sums (min_terms) */                               \
+      const __m256 dmins = _mm256_mul_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(             \
+                                           _mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm.min)))));             \
       /* two chains per row: each dpwssd waits for the one before it */                                           \
       __m256i sumi[Rows], sumj[Rows];                                                                                \
       for (int r = 0; r < Rows; ++r) sumi[r] = sumj[r] = _mm256_setzero_si256();                                     \
@@ -290,9 +299,8 @@ CE_AVX2 inline __m256i word_pick(int j) {
       }                                                                                                              \
       for (int r = 0; r < Rows; ++r) {                                                                               \
         const float dx = x[r].step[b];                                                                               \
-        const __m256i summ = _mm256_madd_epi16(mins, load256(x[r].sum16 + b * 16));                                 \
         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(sumi[r], sumj[r])), _mm256_set1_ps(d * dx), acc[r]); \
-        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(summ), _mm256_set1_ps(-dmin * dx), acc[r]);                      \
+        acc[r] = _mm256_fnmadd_ps(dmins, _mm256_loadu_ps(x[r].min_terms + b * 8), acc[r]);                         \
       }                                                                                                              \
     }                                                                                                                \
     for (int r = 0; r < Rows; ++r) out[r] = hsum8(acc[r]);                                                           \
@@ -439,7 +447,7 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
   const SuperActivations a = quantize_super(x, M, K);
   const size_t row_bytes = static_cast<size_t>(kquant_row_bytes(ggml_type, K));
   if (M == 1) {
-    const SuperRow x1{a.q.data(), a.step.data(), a.sum16.data()};
+    const SuperRow x1{a.q.data(), a.step.data(), a.sum16.data(), a.min_terms.data()};
     parallel_for(N, [&](int n0, int n1) { range_dispatch(kernel, ggml_type, x1, w, row_bytes, blocks, n0, n1, out); });
     return;
   }
@@ -448,7 +456,7 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
     float acc[kRowBlock];
     for (int r = 0; r < rows; ++r) {
       const size_t m = m0 + r;
-      xr[r] = {a.q.data() + m * K, a.step.data() + m * blocks, a.sum16.data() + m * (K / 16)};
+      xr[r] = {a.q.data() + m * K, a.step.data() + m * blocks, a.sum16.data() + m * (K / 16), a.min_terms.data() + m * (K / 32)};
     }
     rows_dispatch(kernel, ggml_type, xr, rows, w + n * row_bytes, blocks, acc);
     for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];
