@@ -111,7 +111,7 @@ export class TypeScriptCompiler {
     const emitted = this.transpile(code, tests.filter((_, i) => !testErrors.has(i)));
     let next = 0;
     return {
-      js: emitted.code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n'),
+      js: emitted.code,
       lineMap: emitted.map ? lineMapFromSourceMap(emitted.map) : [],
       tests: tests.map((_, i) => {
         const error = testErrors.get(i);
@@ -156,8 +156,9 @@ export class TypeScriptCompiler {
       sourceMap: true,
     };
     ts.createProgram(names, options, host).emit();
-    const js = (name: string) => out.get(name.replace(/\.ts$/, '.js')) ?? '';
-    return { code: js(CODE_FILE), map: out.get('/main.js.map'), tests: names.slice(1).map((n) => js(n).replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n')) };
+    // Each file's JavaScript without its source-map comment (the map itself is read apart).
+    const js = (name: string) => (out.get(name.replace(/\.ts$/, '.js')) ?? '').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+    return { code: js(CODE_FILE), map: out.get('/main.js.map'), tests: names.slice(1).map(js) };
   }
 }
 
