@@ -40,6 +40,7 @@ struct SuperActivations {
 };
 
 SuperActivations quantize_super(const float* x, int M, int K) {
+  CE_PROFILE("kquant.quantize");
   const int blocks = K / kSuper;
   SuperActivations a;
   a.q.resize(static_cast<size_t>(M) * K);
@@ -282,7 +283,7 @@ CE_AVX2 inline __m256i word_pick(int j) {
       /* dmin × the 8 mins, against each row's step × sub-block sums (min_terms) */                               \
       const __m256 dmins = _mm256_mul_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(             \
                                            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(sm.min)))));             \
-      /* two chains per row: each dpwssd waits for the one before it */                                           \
+      /* two chains per row (each dpwssd waits for the one before it); 8 rows are chains enough */                 \
       __m256i sumi[Rows], sumj[Rows];                                                                                \
       for (int r = 0; r < Rows; ++r) sumi[r] = sumj[r] = _mm256_setzero_si256();                                     \
       for (int c = 0; c < 4; ++c) {                                                                                  \
@@ -294,7 +295,8 @@ CE_AVX2 inline __m256i word_pick(int j) {
         for (int r = 0; r < Rows; ++r) {                                                                             \
           const int8_t* q = x[r].q + b * kSuper + 64 * c;                                                            \
           sumi[r] = NAME##_scaled(sumi[r], _mm256_maddubs_epi16(lo, load256(q)), s_lo);                              \
-          sumj[r] = NAME##_scaled(sumj[r], _mm256_maddubs_epi16(hi, load256(q + 32)), s_hi);                         \
+          __m256i& into = Rows > 4 ? sumi[r] : sumj[r];                                                              \
+          into = NAME##_scaled(into, _mm256_maddubs_epi16(hi, load256(q + 32)), s_hi);                               \
         }                                                                                                            \
       }                                                                                                              \
       for (int r = 0; r < Rows; ++r) {                                                                               \
@@ -337,7 +339,7 @@ CE_AVX2 inline __m256i word_pick(int j) {
         for (int k = 0; k < 4; ++k) {                                                                                \
           const __m256i scale = _mm256_shuffle_epi8(half_scales, q6k_scale_pick(k));                                 \
           for (int r = 0; r < Rows; ++r) {                                                                           \
-            __m256i& into = k & 1 ? sumj[r] : sumi[r];                                                               \
+            __m256i& into = k & 1 && Rows <= 4 ? sumj[r] : sumi[r];                                                  \
             into = NAME##_scaled(into, _mm256_maddubs_epi16(runs[k], load256(x[r].q + b * kSuper + 128 * h + 32 * k)), scale); \
           }                                                                                                          \
         }                                                                                                            \
@@ -363,7 +365,7 @@ CE_KQUANT_KERNELS(CE_VNNI, kq_vnni, true)
 #undef CE_KQUANT_KERNELS
 #endif
 
-// Rows of x (up to kRowBlock) against one weight row.
+// Rows of x (up to kMaxRowBlock; more than kRowBlock on the VNNI tier only) against one weight row.
 void rows_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const uint8_t* w, int blocks, float* out) {
 #ifdef CE_ARM64
   if (kernel == Kernel::kNeonDot) {
@@ -381,11 +383,23 @@ void rows_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const u
     case 3: return FN<3>(x, w, blocks, out);         \
     default: return FN<4>(x, w, blocks, out);        \
   }
+#define CE_CALL8(FN)                                 \
+  switch (rows) {                                    \
+    case 1: return FN<1>(x, w, blocks, out);         \
+    case 2: return FN<2>(x, w, blocks, out);         \
+    case 3: return FN<3>(x, w, blocks, out);         \
+    case 4: return FN<4>(x, w, blocks, out);         \
+    case 5: return FN<5>(x, w, blocks, out);         \
+    case 6: return FN<6>(x, w, blocks, out);         \
+    case 7: return FN<7>(x, w, blocks, out);         \
+    default: return FN<8>(x, w, blocks, out);        \
+  }
     if (kernel == Kernel::kVnni) {
-      if (type == quant::Q4_K) CE_CALL(kq_vnni_q4k) else CE_CALL(kq_vnni_q6k)
+      if (type == quant::Q4_K) CE_CALL8(kq_vnni_q4k) else CE_CALL8(kq_vnni_q6k)
     } else {
       if (type == quant::Q4_K) CE_CALL(kq_avx2_q4k) else CE_CALL(kq_avx2_q6k)
     }
+#undef CE_CALL8
 #undef CE_CALL
   }
 #endif
@@ -451,16 +465,18 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
     parallel_for(N, [&](int n0, int n1) { range_dispatch(kernel, ggml_type, x1, w, row_bytes, blocks, n0, n1, out); });
     return;
   }
+  // 8 rows a call on the VNNI tier (its 32 registers hold them), else 4.
+  const int row_block = kernel == Kernel::kVnni ? kMaxRowBlock : kRowBlock;
   for_row_tiles(M, N, K, [&](int n, int m0, int rows) {
-    SuperRow xr[kRowBlock];
-    float acc[kRowBlock];
+    SuperRow xr[kMaxRowBlock] = {};
+    float acc[kMaxRowBlock];
     for (int r = 0; r < rows; ++r) {
       const size_t m = m0 + r;
       xr[r] = {a.q.data() + m * K, a.step.data() + m * blocks, a.sum16.data() + m * (K / 16), a.min_terms.data() + m * (K / 32)};
     }
     rows_dispatch(kernel, ggml_type, xr, rows, w + n * row_bytes, blocks, acc);
     for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];
-  });
+  }, row_block, row_bytes);
 }
 
 }  // namespace ce::kernels
