@@ -24,6 +24,7 @@ constexpr int kSuper = kSuperBlock;
 constexpr int kQ4KBytes = 144;        // f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles
 constexpr int kQ6KBytes = 210;        // 128 bytes low nibbles, 64 bytes high 2-bit pairs, 16 int8 scales, f16 d
 constexpr int kPrefetchBytes = 2048;  // how far ahead of the kernel weights are prefetched
+constexpr int kParallelQuantizeBlocks = 256;  // activation blocks from which their rounding is split over threads
 
 // ---- activations --------------------------------------------------------------
 // int8 per super-block: step d = max|x| / 127, q = nearbyint(x / d) (half to even),
@@ -47,18 +48,25 @@ SuperActivations quantize_super(const float* x, int M, int K) {
   a.step.resize(static_cast<size_t>(M) * blocks);
   a.sum16.resize(static_cast<size_t>(M) * K / 16);
   a.min_terms.resize(static_cast<size_t>(M) * K / 32);
-  for (size_t b = 0; b < a.step.size(); ++b) {
-    int8_t* q = a.q.data() + b * kSuper;
-    a.step[b] = quantize_run(x + b * kSuper, kSuper, q);
-    int16_t* s16 = a.sum16.data() + b * (kSuper / 16);
-    for (int s = 0; s < kSuper / 16; ++s) {
-      int sum = 0;
-      for (int j = 0; j < 16; ++j) sum += q[16 * s + j];
-      s16[s] = static_cast<int16_t>(sum);
+  const auto quantize_blocks = [&](int b0, int b1) {
+    for (int b = b0; b < b1; ++b) {
+      int8_t* q = a.q.data() + static_cast<size_t>(b) * kSuper;
+      a.step[b] = quantize_run(x + static_cast<size_t>(b) * kSuper, kSuper, q);
+      int16_t* s16 = a.sum16.data() + static_cast<size_t>(b) * (kSuper / 16);
+      for (int s = 0; s < kSuper / 16; ++s) {
+        int sum = 0;
+        for (int j = 0; j < 16; ++j) sum += q[16 * s + j];
+        s16[s] = static_cast<int16_t>(sum);
+      }
+      for (int s = 0; s < kSuper / 32; ++s)
+        a.min_terms[static_cast<size_t>(b) * (kSuper / 32) + s] = a.step[b] * static_cast<float>(s16[2 * s] + s16[2 * s + 1]);
     }
-    for (int s = 0; s < kSuper / 32; ++s)
-      a.min_terms[b * (kSuper / 32) + s] = a.step[b] * static_cast<float>(s16[2 * s] + s16[2 * s + 1]);
-  }
+  };
+  // Prefill's inputs are split over the threads (one thread took ~4% of a 50-token inject);
+  // a decode step's few blocks are not worth waking them for.
+  const int total = static_cast<int>(a.step.size());
+  if (total >= kParallelQuantizeBlocks) parallel_for(total, quantize_blocks);
+  else quantize_blocks(0, total);
   return a;
 }
 

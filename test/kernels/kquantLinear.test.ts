@@ -1,5 +1,5 @@
 // Our K-quant kernels (Q4_K and Q6_K super-blocks as GGUF stores them; AVX-512 VNNI,
-// AVX2 and portable, 1-3 threads, 1-17 rows of x) against two references built here
+// AVX2 and portable, 1-3 threads, 1-64 rows of x) against two references built here
 // from the same bytes by an independent dequantizer (test/fixtures/ggmlBlocks.ts):
 //  - exact: float64 sum of the dequantized weights times the activations rounded to
 //    int8 per 256 values, the kernels' rounding step by step. Must agree to float32
@@ -69,6 +69,7 @@ const shapes: [M: number, N: number, K: number][] = [
   [9, 7, 1024], // two full 4-row blocks and a single row
   [8, 12, 512], // one whole 8-row group (the VNNI tier's)
   [17, 70, 512], // two 8-row groups and a single row, over weight rows of two panels
+  [64, 5, 1024], // 256 blocks of activations: rounded by several threads
 ];
 type Run = [threads: number, kernel?: 'avx2' | 'portable'];
 const runs: Run[] = [[1], [2], [3], [2, 'avx2'], [2, 'portable']];
