@@ -25,6 +25,8 @@ export interface HostConfig {
   jsRunsPerWorker: number;
   /** Warm Python interpreters kept ready. */
   pythonPool: number;
+  /** Jobs one Python worker thread runs, each on a fresh interpreter, before it is replaced (see pyWorker.ts). */
+  pythonRunsPerWorker: number;
   /** Python runs holding an interpreter at once (see pythonRunsAtOnce in Sandbox.ts); the rest wait. */
   pythonRunsAtOnce: number;
   /** Languages to warm up at start (Python: the snapshot; TypeScript: the lib files). */
@@ -170,24 +172,31 @@ function spawnPython(memoryMb: number, gate?: Promise<void>, mode: 'run' | 'shar
   return worker;
 }
 
-/** Keeps `size` warm Python interpreters; a taken one is replaced at once, never returned. */
+/**
+ * Keeps `size` warm Python interpreters. A taken one is never handed out again, but its
+ * thread may come back with a fresh interpreter (see pyWorker.ts `next`): after a job that
+ * ended cleanly, up to `runsPerWorker` jobs a thread.
+ */
 class PythonPool {
   // Each idle worker with the call that lets it start booting now.
   private readonly idle: { worker: WarmWorker; start: () => void }[] = [];
   private lastRefill: Promise<unknown> | undefined;
-  constructor(private readonly size: number) {}
+  /** Pooled workers out on a job that may come back. */
+  private out = 0;
+  constructor(private readonly size: number, private readonly runsPerWorker: number, private readonly maxIdle: number) {}
   /** Boots queued refills after `before` (the shared interpreter's boot at start). */
   after(before: Promise<unknown>): this {
     this.lastRefill = before;
     return this;
   }
   /**
-   * Tops the pool up. Python interpreters boot one after another (0.3–1 s of CPU each), so
-   * refills do not crowd out the run that triggered them on a small machine; a run that takes
-   * a worker still queued starts it at once.
+   * Tops the pool up, counting workers out on a job as coming back. Python interpreters boot
+   * one after another (0.3–1 s of CPU each in a new thread), so refills do not crowd out the
+   * run that triggered them on a small machine; a run that takes a worker still queued
+   * starts it at once.
    */
   fill(): void {
-    while (this.idle.length < this.size) {
+    while (this.idle.length + this.out < this.size) {
       let start!: () => void;
       const gate = new Promise<void>((resolve) => (start = resolve));
       if (this.lastRefill) void this.lastRefill.then(start, start);
@@ -197,14 +206,41 @@ class PythonPool {
       this.idle.push({ worker, start });
     }
   }
+  /** Whether a run with this memory limit takes a pooled worker (that may come back). */
+  pooled(memoryMb: number): boolean {
+    return memoryMb === config.memoryMb;
+  }
   take(memoryMb: number): WarmWorker {
+    if (!this.pooled(memoryMb)) return spawnPython(memoryMb);
     // Workers that failed to start are dropped (their replacements may start from a new snapshot).
     while (this.idle[0]?.worker.failed) this.idle.shift()!.worker.dispose();
-    const warm = memoryMb === config.memoryMb ? this.idle.shift() : undefined;
+    const warm = this.idle.shift();
     warm?.start();
+    this.out++;
     const w = warm?.worker ?? spawnPython(memoryMb);
     this.fill();
     return w;
+  }
+  /**
+   * {@link take}, but a thread coming back that did not boot again (its last job changed the
+   * realm, see pyRealm.ts) is passed over for the next, so the run never pays for another's job.
+   */
+  async takeBooted(memoryMb: number): Promise<WarmWorker> {
+    for (;;) {
+      const warm = this.take(memoryMb);
+      if (warm.jobsBefore === 0 || (await warm.ready.then(() => true, () => false))) return warm;
+      this.giveBack(warm);
+    }
+  }
+  /** After a pooled worker's job: one that ended cleanly and has runs left boots its next interpreter and goes first in line. */
+  giveBack(warm: WarmWorker): void {
+    this.out--;
+    if (!warm.disposed && !warm.failed && warm.jobsBefore + 1 < this.runsPerWorker && this.idle.length < this.maxIdle) {
+      this.idle.unshift({ worker: warm.next(), start: () => undefined });
+    } else {
+      warm.dispose();
+    }
+    this.fill();
   }
 }
 
@@ -252,7 +288,7 @@ class SharedPython {
 
 const sharedPython = new SharedPython();
 
-const pythonPool = new PythonPool(config.pythonPool);
+const pythonPool = new PythonPool(config.pythonPool, config.pythonRunsPerWorker, Math.max(config.pythonPool, config.pythonRunsAtOnce));
 const jsWorkers = new JsWorkers({
   poolSize: config.jsPool,
   runsAtOnce: config.jsRunsAtOnce,
@@ -290,9 +326,15 @@ async function runJob(req: Extract<HostRequest, { type: 'run' }>, limits: Sandbo
     // A run's clock starts when it has its interpreter, not while it waits for a turn.
     const job: WorkerJob = { type: 'job', code: req.code, tests: req.tests };
     const hooks = turnHooks(req.id, cancelled);
-    const result = await pythonTurns.run((waited) => {
+    const result = await pythonTurns.run(async (waited) => {
       if (waited) hooks.onStarted();
-      return runInWorker(pythonPool.take(limits.memoryMb), job, limits, { watchRss: false, cancelled });
+      const pooled = pythonPool.pooled(limits.memoryMb);
+      const warm = await pythonPool.takeBooted(limits.memoryMb);
+      try {
+        return await runInWorker(warm, job, limits, { watchRss: false, cancelled, keep: pooled && config.pythonRunsPerWorker > 1 });
+      } finally {
+        if (pooled) pythonPool.giveBack(warm);
+      }
     }, cancelled, hooks.onQueued);
     return result ?? cancelledResult();
   }
