@@ -63,6 +63,9 @@ const cases: [number, number, number, number, number][] = [
   [5, 250, 1536, 4, 32],
   [7, 64, 256, 8, 32],
   [17, 31, 160, 4, 32],
+  [8, 12, 576, 4, 32], // one whole 8-row group (the VNNI tier's)
+  [8, 11, 288, 8, 32],
+  [16, 70, 576, 4, 32], // two 8-row groups over weight rows of two panels
   [6, 19, 288, 4, 32], // 9 groups: one 8-group block, an unpaired tail group
   [4, 9, 480, 8, 32], // 15 groups
   [1, 40, 128, 4, 64],
