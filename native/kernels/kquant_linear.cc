@@ -358,14 +358,17 @@ CE_AVX2 inline __m256i word_pick(int j) {
     for (int r = 0; r < Rows; ++r) out[r] = hsum8(acc[r]);                                                           \
   }                                                                                                                  \
                                                                                                                      \
-  /* Decode: weight rows [n0, n1) against one activation row, the row loop inside */                              \
-  /* the target so each row's kernel is inlined (no call or setup per row). */                                     \
-  TARGET void NAME##_range(int type, const SuperRow& x, const uint8_t* w, size_t row_bytes, int blocks, int n0,     \
-                           int n1, float* out) {                                                                     \
-    if (type == quant::Q4_K)                                                                                         \
-      for (int n = n0; n < n1; ++n) NAME##_q4k<1>(&x, w + n * row_bytes, blocks, out + n);                           \
-    else                                                                                                             \
-      for (int n = n0; n < n1; ++n) NAME##_q6k<1>(&x, w + n * row_bytes, blocks, out + n);                           \
+  /* Weight rows [n0, n1) against Rows activation rows, the row loop inside the target so */                    \
+  /* each row's kernel is inlined (no call or setup per weight row); out[r * stride + n]. */                       \
+  template <int Rows>                                                                                                \
+  TARGET void NAME##_range(int type, const SuperRow* x, const uint8_t* w, size_t row_bytes, int blocks, int n0,     \
+                           int n1, float* out, size_t stride) {                                                      \
+    float acc[Rows];                                                                                                 \
+    for (int n = n0; n < n1; ++n) {                                                                                  \
+      if (type == quant::Q4_K) NAME##_q4k<Rows>(x, w + n * row_bytes, blocks, acc);                                  \
+      else NAME##_q6k<Rows>(x, w + n * row_bytes, blocks, acc);                                                      \
+      for (int r = 0; r < Rows; ++r) out[r * stride + n] = acc[r];                                                   \
+    }                                                                                                                \
   }
 
 CE_KQUANT_KERNELS(CE_AVX2, kq_avx2, false)
@@ -415,16 +418,33 @@ void rows_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const u
     out[r] = type == quant::Q4_K ? q4k_row_portable(x[r], w, blocks) : q6k_row_portable(x[r], w, blocks);
 }
 
-// One activation row against weight rows [n0, n1) (decode). On x86 the loop over
-// rows sits inside the kernel's target: with K = 1536 a row is only 6 blocks, and a
-// call, switch and setup per row cost ~15% of its time.
-void range_dispatch(Kernel kernel, int type, const SuperRow& x, const uint8_t* w, size_t row_bytes, int blocks, int n0,
-                    int n1, float* out) {
+// `rows` activation rows against weight rows [n0, n1): out[r * stride + n]. On x86 the loop
+// over weight rows sits inside the kernel's target: with K = 1536 a row is only 6 blocks,
+// and a call, switch and setup per row cost ~15% of its time in decode.
+void range_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const uint8_t* w, size_t row_bytes, int blocks,
+                    int n0, int n1, float* out, size_t stride) {
 #ifdef CE_X86
-  if (kernel == Kernel::kVnni) return kq_vnni_range(type, x, w, row_bytes, blocks, n0, n1, out);
-  if (kernel == Kernel::kAvx2) return kq_avx2_range(type, x, w, row_bytes, blocks, n0, n1, out);
+#define CE_RANGE(FN, R) return FN<R>(type, x, w, row_bytes, blocks, n0, n1, out, stride)
+  const bool vnni = kernel == Kernel::kVnni;
+  if (vnni || (kernel == Kernel::kAvx2 && rows <= kRowBlock)) {  // AVX2 holds 4 rows at most
+    switch (rows) {
+      case 1: if (vnni) CE_RANGE(kq_vnni_range, 1); else CE_RANGE(kq_avx2_range, 1);
+      case 2: if (vnni) CE_RANGE(kq_vnni_range, 2); else CE_RANGE(kq_avx2_range, 2);
+      case 3: if (vnni) CE_RANGE(kq_vnni_range, 3); else CE_RANGE(kq_avx2_range, 3);
+      case 4: if (vnni) CE_RANGE(kq_vnni_range, 4); else CE_RANGE(kq_avx2_range, 4);
+      case 5: CE_RANGE(kq_vnni_range, 5);
+      case 6: CE_RANGE(kq_vnni_range, 6);
+      case 7: CE_RANGE(kq_vnni_range, 7);
+      default: CE_RANGE(kq_vnni_range, 8);
+    }
+  }
+#undef CE_RANGE
 #endif
-  for (int n = n0; n < n1; ++n) rows_dispatch(kernel, type, &x, 1, w + n * row_bytes, blocks, out + n);
+  float acc[kMaxRowBlock];
+  for (int n = n0; n < n1; ++n) {
+    rows_dispatch(kernel, type, x, rows, w + n * row_bytes, blocks, acc);
+    for (int r = 0; r < rows; ++r) out[r * stride + n] = acc[r];
+  }
 }
 
 }  // namespace
@@ -470,20 +490,18 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
   const size_t row_bytes = static_cast<size_t>(kquant_row_bytes(ggml_type, K));
   if (M == 1) {
     const SuperRow x1{a.q.data(), a.step.data(), a.sum16.data(), a.min_terms.data()};
-    parallel_for(N, [&](int n0, int n1) { range_dispatch(kernel, ggml_type, x1, w, row_bytes, blocks, n0, n1, out); });
+    parallel_for(N, [&](int n0, int n1) { range_dispatch(kernel, ggml_type, &x1, 1, w, row_bytes, blocks, n0, n1, out, 0); });
     return;
   }
   // 8 rows a call on the VNNI tier (its 32 registers hold them), else 4.
   const int row_block = kernel == Kernel::kVnni ? kMaxRowBlock : kRowBlock;
-  for_row_tiles(M, N, K, [&](int n, int m0, int rows) {
+  for_row_ranges(M, N, K, [&](int n0, int n1, int m0, int rows) {
     SuperRow xr[kMaxRowBlock] = {};
-    float acc[kMaxRowBlock];
     for (int r = 0; r < rows; ++r) {
       const size_t m = m0 + r;
       xr[r] = {a.q.data() + m * K, a.step.data() + m * blocks, a.sum16.data() + m * (K / 16), a.min_terms.data() + m * (K / 32)};
     }
-    rows_dispatch(kernel, ggml_type, xr, rows, w + n * row_bytes, blocks, acc);
-    for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];
+    range_dispatch(kernel, ggml_type, xr, rows, w, row_bytes, blocks, n0, n1, out + static_cast<size_t>(m0) * N, N);
   }, row_block, row_bytes);
 }
 
