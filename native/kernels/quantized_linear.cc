@@ -284,12 +284,16 @@ CE_AVX2 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static
                groups_portable(Bits, x[r], w, sc, bi, Half, g, groups);                                              \
   }                                                                                                                  \
                                                                                                                      \
-  /* Decode: weight rows [n0, n1) against one activation row (see range_dispatch). */                             \
-  template <int Bits, bool Half>                                                                                     \
-  TARGET void NAME##_range(const RowInputs& x, const uint8_t* w, size_t row_bytes, const uint8_t* sc,                \
-                           const uint8_t* bi, size_t scale_row_bytes, int groups, int n0, int n1, float* out) {       \
-    for (int n = n0; n < n1; ++n)                                                                                    \
-      NAME<Bits, Half, 1>(&x, w + n * row_bytes, sc + n * scale_row_bytes, bi + n * scale_row_bytes, groups, out + n); \
+  /* Weight rows [n0, n1) against Rows activation rows (see range_dispatch): out[r * stride + n]. */             \
+  template <int Bits, bool Half, int Rows>                                                                           \
+  TARGET void NAME##_range(const RowInputs* x, const uint8_t* w, size_t row_bytes, const uint8_t* sc,                \
+                           const uint8_t* bi, size_t scale_row_bytes, int groups, int n0, int n1, float* out,        \
+                           size_t stride) {                                                                          \
+    float acc[Rows];                                                                                                 \
+    for (int n = n0; n < n1; ++n) {                                                                                  \
+      NAME<Bits, Half, Rows>(x, w + n * row_bytes, sc + n * scale_row_bytes, bi + n * scale_row_bytes, groups, acc); \
+      for (int r = 0; r < Rows; ++r) out[r * stride + n] = acc[r];                                                   \
+    }                                                                                                                \
   }
 
 CE_ROWS_KERNEL(CE_AVX2, rows_avx2, false)
@@ -333,27 +337,41 @@ void rows_dispatch(Kernel kernel, int bits, bool half, const RowInputs* x, int r
             : rows_simd<8, false>(kernel, x, rows, w, sc, bi, groups, out);
 }
 
-// One activation row against weight rows [n0, n1) (decode). On x86 the loop over
-// rows sits inside the kernel's target, so no row pays a call, switch or setup
-// (~15% of a short row's time).
-void range_dispatch(Kernel kernel, int bits, bool half, const RowInputs& x, const uint8_t* w, size_t row_bytes,
-                    const uint8_t* sc, const uint8_t* bi, size_t scale_row_bytes, int groups, int n0, int n1,
-                    float* out) {
+// `rows` activation rows against weight rows [n0, n1): out[r * stride + n]. On x86 the
+// loop over weight rows sits inside the kernel's target, so no weight row pays a call,
+// switch or setup (~15% of a short row's time in decode; more with several rows).
+template <int Bits, bool Half>
+bool range_simd(Kernel kernel, const RowInputs* x, int rows, const uint8_t* w, size_t row_bytes, const uint8_t* sc,
+                const uint8_t* bi, size_t scale_row_bytes, int groups, int n0, int n1, float* out, size_t stride) {
 #ifdef CE_X86
+#define CE_RANGE(R)                                                                                                   \
+  return (kernel == Kernel::kVnni ? rows_vnni_range<Bits, Half, R> : rows_avx2_range<Bits, Half, R>)(               \
+             x, w, row_bytes, sc, bi, scale_row_bytes, groups, n0, n1, out, stride),                                  \
+         true
   if (kernel == Kernel::kVnni || kernel == Kernel::kAvx2) {
-#define CE_CALL(FN)                                                                                          \
-  if (bits == 4) return half ? FN<4, true>(x, w, row_bytes, sc, bi, scale_row_bytes, groups, n0, n1, out)   \
-                             : FN<4, false>(x, w, row_bytes, sc, bi, scale_row_bytes, groups, n0, n1, out); \
-  return half ? FN<8, true>(x, w, row_bytes, sc, bi, scale_row_bytes, groups, n0, n1, out)                  \
-              : FN<8, false>(x, w, row_bytes, sc, bi, scale_row_bytes, groups, n0, n1, out);
-    if (kernel == Kernel::kVnni) { CE_CALL(rows_vnni_range) }
-    CE_CALL(rows_avx2_range)
-#undef CE_CALL
+    switch (rows) {
+      case 1: CE_RANGE(1);
+      case 2: CE_RANGE(2);
+      case 3: CE_RANGE(3);
+      case 4: CE_RANGE(4);
+    }
   }
+#undef CE_RANGE
 #endif
-  for (int n = n0; n < n1; ++n)
-    rows_dispatch(kernel, bits, half, &x, 1, w + n * row_bytes, sc + n * scale_row_bytes, bi + n * scale_row_bytes,
-                  groups, out + n);
+  return false;
+}
+
+void range_dispatch(Kernel kernel, int bits, bool half, const RowInputs* x, int rows, const uint8_t* w, size_t row_bytes,
+                    const uint8_t* sc, const uint8_t* bi, size_t scale_row_bytes, int groups, int n0, int n1,
+                    float* out, size_t stride) {
+  const auto simd = bits == 4 ? (half ? range_simd<4, true> : range_simd<4, false>) : (half ? range_simd<8, true> : range_simd<8, false>);
+  if (simd(kernel, x, rows, w, row_bytes, sc, bi, scale_row_bytes, groups, n0, n1, out, stride)) return;
+  float acc[kRowBlock];
+  for (int n = n0; n < n1; ++n) {
+    rows_dispatch(kernel, bits, half, x, rows, w + n * row_bytes, sc + n * scale_row_bytes, bi + n * scale_row_bytes,
+                  groups, acc);
+    for (int r = 0; r < rows; ++r) out[r * stride + n] = acc[r];
+  }
 }
 
 }  // namespace
@@ -372,23 +390,21 @@ void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales,
     const auto* sc = static_cast<const uint8_t*>(scales);
     const auto* bi = static_cast<const uint8_t*>(biases);
     parallel_for(N, [&](int n0, int n1) {
-      range_dispatch(kernel, bits, half_scales, x1, wb, row_bytes, sc, bi, groups * scale_bytes, groups, n0, n1, out);
+      range_dispatch(kernel, bits, half_scales, &x1, 1, wb, row_bytes, sc, bi, groups * scale_bytes, groups, n0, n1, out, 0);
     });
     return;
   }
-  for_row_tiles(M, N, K, [&](int n, int m0, int rows) {
+  const auto* sc = static_cast<const uint8_t*>(scales);
+  const auto* bi = static_cast<const uint8_t*>(biases);
+  for_row_ranges(M, N, K, [&](int n0, int n1, int m0, int rows) {
     RowInputs xr[kRowBlock];
-    float acc[kRowBlock];
-    const uint8_t* wn = wb + n * row_bytes;
-    const auto* sc = static_cast<const uint8_t*>(scales) + static_cast<size_t>(n) * groups * scale_bytes;
-    const auto* bi = static_cast<const uint8_t*>(biases) + static_cast<size_t>(n) * groups * scale_bytes;
     for (int r = 0; r < rows; ++r) {
       const size_t m = m0 + r;
       xr[r] = {a.q.data() + m * K, a.step.data() + m * groups, a.qsum.data() + m * groups};
     }
-    rows_dispatch(kernel, bits, half_scales, xr, rows, wn, sc, bi, groups, acc);
-    for (int r = 0; r < rows; ++r) out[static_cast<size_t>(m0 + r) * N + n] = acc[r];
-  });
+    range_dispatch(kernel, bits, half_scales, xr, rows, wb, row_bytes, sc, bi, groups * scale_bytes, groups, n0, n1,
+                   out + static_cast<size_t>(m0) * N, N);
+  }, kRowBlock, row_bytes + 2 * static_cast<size_t>(groups) * scale_bytes);
 }
 
 }  // namespace ce::kernels
