@@ -28,6 +28,8 @@ export interface JsWorkersOptions {
   /** Limits the pooled workers are made for (heap, output channel); a run asking for others gets a worker of its own. */
   made: WorkerMade;
   spawn(made: WorkerMade): WarmWorker;
+  /** See runInWorker's `othersGrowing`. */
+  othersGrowing?: () => boolean;
 }
 
 /** Hooks of one run: told when it has to wait for a turn, and when it starts. */
@@ -63,7 +65,7 @@ export class JsWorkers {
       const pooled = limits.memoryMb === made.memoryMb && limits.outputBytes === made.outputBytes;
       const warm = pooled ? this.take() : this.spawn({ memoryMb: limits.memoryMb, outputBytes: limits.outputBytes });
       try {
-        return await runInWorker(warm, job, limits, { watchRss: true, cancelled: hooks.cancelled, keep: pooled && this.options.runsPerWorker > 1 });
+        return await runInWorker(warm, job, limits, { watchRss: true, othersGrowing: this.options.othersGrowing, cancelled: hooks.cancelled, keep: pooled && this.options.runsPerWorker > 1 });
       } finally {
         if (pooled) this.giveBack(warm);
         else warm.dispose();

@@ -150,6 +150,19 @@ function spawnJs({ memoryMb, outputBytes }: WorkerMade): WarmWorker {
   return worker;
 }
 
+/**
+ * Python work in flight (interpreters booting, runs): each grows the host's RSS by up to a few
+ * hundred MB, which a JS run's RSS watch must not take for its own (a JS run looping while the
+ * pool booted at start came back memory_limit). Counted while each promise is pending.
+ */
+let pythonInFlight = 0;
+function pythonWork<T>(work: Promise<T>): Promise<T> {
+  pythonInFlight++;
+  const done = () => void pythonInFlight--;
+  work.then(done, done);
+  return work;
+}
+
 /** Starts a Python worker once `gate` opens (see {@link PythonPool.fill}). */
 function spawnPython(memoryMb: number, gate?: Promise<void>, mode: 'run' | 'shared' = 'run'): WarmWorker {
   const worker = spawnWarmWorker({
@@ -163,6 +176,7 @@ function spawnPython(memoryMb: number, gate?: Promise<void>, mode: 'run' | 'shar
     },
     onLog: log,
   });
+  void pythonWork(worker.ready).catch(() => undefined);
   worker.ready.catch(() => {
     if (!snapshotFromFile || snapshotFileRejected) return;
     log('python did not start from the cached snapshot; making a new one');
@@ -236,7 +250,9 @@ class PythonPool {
   giveBack(warm: WarmWorker): void {
     this.out--;
     if (!warm.disposed && !warm.failed && warm.jobsBefore + 1 < this.runsPerWorker && this.idle.length < this.maxIdle) {
-      this.idle.unshift({ worker: warm.next(), start: () => undefined });
+      const next = warm.next();
+      void pythonWork(next.ready).catch(() => undefined);
+      this.idle.unshift({ worker: next, start: () => undefined });
     } else {
       warm.dispose();
     }
@@ -267,7 +283,7 @@ class SharedPython {
     if (!this.worker || this.worker.disposed || this.worker.failed || this.jobs >= SHARED_JOBS_PER_INTERPRETER) this.replace();
     const warm = this.worker!;
     this.jobs++;
-    return runInWorker(warm, job, { ...limits, memoryMb: config.memoryMb }, { watchRss: false, cancelled, keep: true });
+    return pythonWork(runInWorker(warm, job, { ...limits, memoryMb: config.memoryMb }, { watchRss: false, cancelled, keep: true }));
   }
 
   /** Boots the interpreter now (at host start); resolves when it is ready or failed. */
@@ -295,6 +311,7 @@ const jsWorkers = new JsWorkers({
   runsPerWorker: config.jsRunsPerWorker,
   made: { memoryMb: config.memoryMb, outputBytes: config.outputBytes },
   spawn: spawnJs,
+  othersGrowing: () => pythonInFlight > 0,
 });
 /**
  * Every interpreter reserves its wasm memory's maximum and its JS heap from the host's
@@ -331,7 +348,7 @@ async function runJob(req: Extract<HostRequest, { type: 'run' }>, limits: Sandbo
       const pooled = pythonPool.pooled(limits.memoryMb);
       const warm = await pythonPool.takeBooted(limits.memoryMb);
       try {
-        return await runInWorker(warm, job, limits, { watchRss: false, cancelled, keep: pooled && config.pythonRunsPerWorker > 1 });
+        return await pythonWork(runInWorker(warm, job, limits, { watchRss: false, cancelled, keep: pooled && config.pythonRunsPerWorker > 1 }));
       } finally {
         if (pooled) pythonPool.giveBack(warm);
       }

@@ -8,6 +8,12 @@ export interface RunInWorkerOptions {
   watchRss: boolean;
   /** Resident memory the host may grow by beyond memoryMb before a run is stopped. Defaults to 128 MiB. */
   rssSlackMb?: number;
+  /**
+   * Whether other work of the host is allocating now (Python interpreters booting or running:
+   * a few hundred MB each). The RSS watch is the host's, shared by every run: the growth of an
+   * interval in which this answers true is not counted against this run.
+   */
+  othersGrowing?: () => boolean;
   /** Resolves when the caller gave the run up: the worker is terminated at once. */
   cancelled?: Promise<void>;
   /**
@@ -61,10 +67,14 @@ export async function runInWorker(warm: WarmWorker, job: WorkerJob, limits: Sand
     void options.cancelled?.then(() => resolve({ status: 'sandbox_error', error: { type: 'Cancelled', message: 'the run was cancelled by the caller' } }));
     void channel.onOverflow().then(() => resolve({ status: 'output_limit', error: { type: 'OutputLimit', message: `output exceeded ${limits.outputBytes} bytes` } }));
     if (options.watchRss) {
-      const base = process.memoryUsage.rss();
-      const cap = base + (limits.memoryMb + (options.rssSlackMb ?? 128)) * 1024 * 1024;
+      let last = process.memoryUsage.rss();
+      let cap = last + (limits.memoryMb + (options.rssSlackMb ?? 128)) * 1024 * 1024;
       timers.push(setInterval(() => {
-        if (process.memoryUsage.rss() > cap) resolve({ status: 'memory_limit', error: { type: 'MemoryLimit', message: `memory limit of ${limits.memoryMb} MB exceeded` } });
+        const rss = process.memoryUsage.rss();
+        // Growth while other work of the host was allocating (see othersGrowing) is not this run's.
+        if (options.othersGrowing?.()) cap += Math.max(0, rss - last);
+        else if (rss > cap) resolve({ status: 'memory_limit', error: { type: 'MemoryLimit', message: `memory limit of ${limits.memoryMb} MB exceeded` } });
+        last = rss;
       }, RSS_POLL_MS));
     }
     worker.postMessage(job);

@@ -150,3 +150,19 @@ t.test('InterpreterGates: retire() cuts timers and finalizers off; without it th
   });
   t.same(ran, ['live:finalized', 'live:immediate', 'live:interval', 'live:timeout'], 'only the live interpreter\'s callbacks ran');
 });
+
+// The host's RSS watch is shared by its runs: Python interpreters booting beside a JS run
+// (a few hundred MB each, as the pool does at start and after every Python run) must not
+// be charged to it. Before, a JS run looping while the pool booted came back memory_limit.
+t.test('a JS run beside booting Python interpreters is not charged for their memory', async (t) => {
+  const { sandbox } = await loggingSandbox({ warm: ['javascript', 'python'], pythonPoolSize: 3 });
+  try {
+    const js = sandbox.run({ language: 'javascript', code: 'for (;;) {}', limits: { timeoutMs: 2500 } });
+    const pys = Array.from({ length: 4 }, () => sandbox.run(py('x = bytearray(64 * 1024 * 1024)\nprint(len(x))')));
+    const r = await js;
+    t.equal(r.status, 'timeout', describe(r));
+    for (const p of await Promise.all(pys)) t.equal(p.status, 'ok', describe(p));
+  } finally {
+    await sandbox.dispose();
+  }
+});
