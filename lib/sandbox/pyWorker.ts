@@ -125,7 +125,7 @@ function block(py: PyodideLike): void {
       py[name] = refuse;
     } catch (e) {
       // A read-only API member stays as it is; the jail and the missing network still hold.
-      port!.postMessage({ type: 'log', message: `could not block pyodide.${name}: ${(e as Error).message}` });
+      post({ type: 'log', message: `could not block pyodide.${name}: ${(e as Error).message}` });
     }
   }
 }
@@ -161,7 +161,7 @@ async function prepare(started: number): Promise<Prepared> {
   py.setStdin({ error: true });
   const run = py.runPython(`import _ce_harness\n_ce_harness.run`) as (code: string, tests: string) => string;
   py.runPython(PYTHON_LOCKDOWN);
-  port!.postMessage({ type: 'log', message: `python ready in ${Math.round(performance.now() - started)} ms (boot ${Math.round(booted - started)} ms${precompiled ? ', precompiled wasm' : ''}; interpreter ${interpreters} of this thread)` });
+  post({ type: 'log', message: `python ready in ${Math.round(performance.now() - started)} ms (boot ${Math.round(booted - started)} ms${precompiled ? ', precompiled wasm' : ''}; interpreter ${interpreters} of this thread)` });
   return { py, run, channel, realm: data.mode === 'run' ? new RealmRecord() : undefined };
 }
 
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
     const py = await boot();
     py.runPython(`import sys, types\n_m = types.ModuleType('_ce_harness')\nexec(${JSON.stringify(PYTHON_HARNESS)}, _m.__dict__)\nsys.modules['_ce_harness'] = _m\ndel _m`);
     const snapshot = py.makeMemorySnapshot();
-    port!.postMessage({ type: 'snapshot', snapshot }, [snapshot.buffer as ArrayBuffer]);
+    post({ type: 'snapshot', snapshot }, [snapshot.buffer as ArrayBuffer]);
     return;
   }
   // `ready`: the interpreter of the coming job; `spent`: the one that ran the last (`run`

@@ -376,7 +376,8 @@ CE_KQUANT_KERNELS(CE_VNNI, kq_vnni, true)
 #undef CE_KQUANT_KERNELS
 #endif
 
-// Rows of x (up to kMaxRowBlock; more than kRowBlock on the VNNI tier only) against one weight row.
+// Rows of x against one weight row, on the tiers without a range kernel (NEON, portable);
+// the x86 tiers take whole ranges (range_dispatch).
 void rows_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const uint8_t* w, int blocks, float* out) {
 #ifdef CE_ARM64
   if (kernel == Kernel::kNeonDot) {
@@ -385,35 +386,7 @@ void rows_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const u
     return;
   }
 #endif
-#ifdef CE_X86
-  if (kernel == Kernel::kAvx2 || kernel == Kernel::kVnni) {
-#define CE_CALL(FN)                                  \
-  switch (rows) {                                    \
-    case 1: return FN<1>(x, w, blocks, out);         \
-    case 2: return FN<2>(x, w, blocks, out);         \
-    case 3: return FN<3>(x, w, blocks, out);         \
-    default: return FN<4>(x, w, blocks, out);        \
-  }
-#define CE_CALL8(FN)                                 \
-  switch (rows) {                                    \
-    case 1: return FN<1>(x, w, blocks, out);         \
-    case 2: return FN<2>(x, w, blocks, out);         \
-    case 3: return FN<3>(x, w, blocks, out);         \
-    case 4: return FN<4>(x, w, blocks, out);         \
-    case 5: return FN<5>(x, w, blocks, out);         \
-    case 6: return FN<6>(x, w, blocks, out);         \
-    case 7: return FN<7>(x, w, blocks, out);         \
-    default: return FN<8>(x, w, blocks, out);        \
-  }
-    if (kernel == Kernel::kVnni) {
-      if (type == quant::Q4_K) CE_CALL8(kq_vnni_q4k) else CE_CALL8(kq_vnni_q6k)
-    } else {
-      if (type == quant::Q4_K) CE_CALL(kq_avx2_q4k) else CE_CALL(kq_avx2_q6k)
-    }
-#undef CE_CALL8
-#undef CE_CALL
-  }
-#endif
+  (void)kernel;
   for (int r = 0; r < rows; ++r)
     out[r] = type == quant::Q4_K ? q4k_row_portable(x[r], w, blocks) : q6k_row_portable(x[r], w, blocks);
 }

@@ -302,23 +302,8 @@ CE_ROWS_KERNEL(CE_VNNI, rows_vnni, true)
 
 #endif
 
-template <int Bits, bool Half>
-void rows_simd(Kernel kernel, const RowInputs* x, int rows, const uint8_t* w, const void* sc, const void* bi,
-               int groups, float* out) {
-#ifdef CE_X86
-#define CE_CALL(FN)                                                    \
-  switch (rows) {                                                      \
-    case 1: return FN<Bits, Half, 1>(x, w, sc, bi, groups, out);       \
-    case 2: return FN<Bits, Half, 2>(x, w, sc, bi, groups, out);       \
-    case 3: return FN<Bits, Half, 3>(x, w, sc, bi, groups, out);       \
-    default: return FN<Bits, Half, 4>(x, w, sc, bi, groups, out);      \
-  }
-  if (kernel == Kernel::kVnni) CE_CALL(rows_vnni)
-  else CE_CALL(rows_avx2)
-#undef CE_CALL
-#endif
-}
-
+// Rows of x against one row of weights, on the tiers without a range kernel (NEON,
+// portable); the x86 tiers take whole ranges (range_dispatch).
 void rows_dispatch(Kernel kernel, int bits, bool half, const RowInputs* x, int rows, const uint8_t* w, const void* sc,
                    const void* bi, int groups, float* out) {
 #ifdef CE_ARM64
@@ -327,14 +312,8 @@ void rows_dispatch(Kernel kernel, int bits, bool half, const RowInputs* x, int r
     return;
   }
 #endif
-  if (kernel != Kernel::kAvx2 && kernel != Kernel::kVnni) {
-    for (int r = 0; r < rows; ++r) out[r] = groups_portable(bits, x[r], w, sc, bi, half, 0, groups);
-    return;
-  }
-  if (bits == 4) half ? rows_simd<4, true>(kernel, x, rows, w, sc, bi, groups, out)
-                      : rows_simd<4, false>(kernel, x, rows, w, sc, bi, groups, out);
-  else half ? rows_simd<8, true>(kernel, x, rows, w, sc, bi, groups, out)
-            : rows_simd<8, false>(kernel, x, rows, w, sc, bi, groups, out);
+  (void)kernel;
+  for (int r = 0; r < rows; ++r) out[r] = groups_portable(bits, x[r], w, sc, bi, half, 0, groups);
 }
 
 // `rows` activation rows against weight rows [n0, n1): out[r * stride + n]. On x86 the

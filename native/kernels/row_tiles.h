@@ -3,8 +3,8 @@
 // by one thread. In prefill a tile of activation rows stays in L2 while each thread
 // streams its weight rows past it, so weights are read from memory once per tile
 // (they were read once per 4 rows before). Each call handles up to row_block rows of
-// x against one weight row (kRowBlock; 8 on the VNNI tier), so each weight is
-// unpacked once for several tokens.
+// x (kRowBlock; 8 on the VNNI tier) against a range of weight rows, so each weight is
+// unpacked once for several tokens and no weight row pays a call of its own.
 #pragma once
 
 #include <algorithm>
@@ -39,15 +39,6 @@ void for_row_ranges(int M, int N, size_t activation_row_bytes, const Fn& fn, int
       }
     }
   });
-}
-
-// The same, one output column at a time: fn(n, m0, rows).
-template <typename Fn>
-void for_row_tiles(int M, int N, size_t activation_row_bytes, const Fn& fn, int row_block = kRowBlock,
-                   size_t weight_row_bytes = kWeightPanel) {
-  for_row_ranges(M, N, activation_row_bytes, [&](int n0, int n1, int m0, int rows) {
-    for (int n = n0; n < n1; ++n) fn(n, m0, rows);
-  }, row_block, weight_row_bytes);
 }
 
 }  // namespace ce::kernels
