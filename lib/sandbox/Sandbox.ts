@@ -22,10 +22,11 @@ export const DEFAULT_JS_RUNS_PER_WORKER = 50;
 /** Warm Python interpreters kept ready: each costs 0.3–1 s CPU and ~100 MB to boot from the snapshot. */
 export const DEFAULT_PYTHON_POOL_SIZE = 2;
 /**
- * Python jobs one worker thread runs before it is replaced, each on a fresh interpreter booted
- * in that thread (~0.1 s of CPU; a new thread's ~0.3 s bounded concurrent Python at ~5 runs/s).
+ * Python jobs one worker thread runs before it is replaced, on its interpreter put back in
+ * place between them (~10 ms, see pyReset.ts) or on a fresh one booted in that thread when
+ * that cannot be done (~0.1 s of CPU). A new thread costs ~0.3–1 s of CPU, several dozen resets.
  */
-export const DEFAULT_PYTHON_RUNS_PER_WORKER = 20;
+export const DEFAULT_PYTHON_RUNS_PER_WORKER = 100;
 /**
  * Address-space cap of the whole host (RLIMIT_AS): 8 GiB. Node reserves far more address
  * space than it touches (each isolate, each wasm memory), so this is a ceiling for
@@ -80,6 +81,13 @@ export interface SandboxOptions {
   /** Defaults to {@link DEFAULT_PYTHON_RUNS_PER_WORKER}; 1 gives every Python run a thread of its own. */
   pythonRunsPerWorker?: number;
   /**
+   * Whether a Python thread puts its used interpreter back in place (memory and hiwire tables
+   * restored, everything else checked; see lib/sandbox/README) for its next run, instead of
+   * booting a fresh one from the snapshot. A run that changed what a reset cannot undo (wrote
+   * a file, grew the memory, …) gets a fresh interpreter either way. Defaults to true.
+   */
+  pythonReset?: boolean;
+  /**
    * Python runs that hold an interpreter at once; more wait in the host for a turn (their
    * timeout and deadline start when they run). Defaults to {@link pythonRunsAtOnce} of the
    * other options and the cores.
@@ -101,6 +109,13 @@ export interface SandboxOptions {
    * {@link CACHE_DIR} (COMPILER_EXPERT_CACHE, else `cache` in the models folder).
    */
   cacheDir?: string | false;
+}
+
+/** An option that must be a boolean when given. */
+function booleanOption(options: SandboxOptions, name: 'pythonReset'): boolean | undefined {
+  const v = options[name];
+  if (v !== undefined && typeof v !== 'boolean') throw new InvalidArgumentError(`${name} must be true or false, got ${String(v)}`);
+  return v;
 }
 
 /** An option that must be a whole number of at least 1 when given. */
@@ -152,6 +167,7 @@ export class Sandbox {
       jsRunsPerWorker: wholeOption(options, 'jsRunsPerWorker') ?? DEFAULT_JS_RUNS_PER_WORKER,
       pythonPool,
       pythonRunsPerWorker: wholeOption(options, 'pythonRunsPerWorker') ?? DEFAULT_PYTHON_RUNS_PER_WORKER,
+      pythonReset: booleanOption(options, 'pythonReset') ?? true,
       pythonRunsAtOnce: runsAtOnce ?? pythonRunsAtOnce({
         addressSpaceMb: options.addressSpaceMb ?? DEFAULT_ADDRESS_SPACE_MB,
         wasmMemoryMb: options.wasmMemoryMb ?? DEFAULT_WASM_MEMORY_MB,

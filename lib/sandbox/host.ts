@@ -25,8 +25,10 @@ export interface HostConfig {
   jsRunsPerWorker: number;
   /** Warm Python interpreters kept ready. */
   pythonPool: number;
-  /** Jobs one Python worker thread runs, each on a fresh interpreter, before it is replaced (see pyWorker.ts). */
+  /** Jobs one Python worker thread runs before it is replaced (see pyWorker.ts). */
   pythonRunsPerWorker: number;
+  /** Whether a Python thread puts its used interpreter back in place for the next job (see pyReset.ts). */
+  pythonReset: boolean;
   /** Python runs holding an interpreter at once (see pythonRunsAtOnce in Sandbox.ts); the rest wait. */
   pythonRunsAtOnce: number;
   /** Languages to warm up at start (Python: the snapshot; TypeScript: the lib files). */
@@ -172,7 +174,7 @@ function spawnPython(memoryMb: number, gate?: Promise<void>, mode: 'run' | 'shar
     resourceLimits: { maxOldGenerationSizeMb: Math.max(128, memoryMb), codeRangeSizeMb: 32, stackSizeMb: 4 },
     workerData: async () => {
       await gate;
-      return { mode, pyodideDir: config.packages.pyodide, snapshot: await pythonSnapshot(), wasm: await pythonWasmModule() };
+      return { mode, pyodideDir: config.packages.pyodide, snapshot: await pythonSnapshot(), wasm: await pythonWasmModule(), reset: config.pythonReset };
     },
     onLog: log,
   });
@@ -187,9 +189,9 @@ function spawnPython(memoryMb: number, gate?: Promise<void>, mode: 'run' | 'shar
 }
 
 /**
- * Keeps `size` warm Python interpreters. A taken one is never handed out again, but its
- * thread may come back with a fresh interpreter (see pyWorker.ts `next`): after a job that
- * ended cleanly, up to `runsPerWorker` jobs a thread.
+ * Keeps `size` warm Python interpreters. A taken one is not handed out again until its
+ * thread comes back (see pyWorker.ts `next`: with its interpreter to be put back in place, or
+ * a fresh one) after a job that ended cleanly, up to `runsPerWorker` jobs a thread.
  */
 class PythonPool {
   // Each idle worker with the call that lets it start booting now.

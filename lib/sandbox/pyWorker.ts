@@ -1,13 +1,13 @@
 /**
  * Worker entry for Python. Three modes (workerData.mode):
  * - `snapshot`: boot Pyodide from scratch, import the harness, post a memory snapshot, exit.
- * - `run`: boot Pyodide from that snapshot (a fresh interpreter, ~0.3 s instead of ~2.5 s),
- *   scrub this realm, report ready with an output channel, run exactly one job. An interpreter
- *   is never reused, but the thread may be: on `next` (after a job that ended cleanly) the
- *   old interpreter is retired and a fresh one booted from the snapshot in this thread, ~0.1 s
- *   of CPU instead of ~0.3 s for a new thread, and without the new isolate's cold JS in the
- *   run (see pyRealm.ts for what must not cross, and how). A realm the job changed is not
- *   reused: the worker exits and the host replaces it.
+ * - `run`: boot Pyodide from that snapshot (~0.3 s instead of ~2.5 s), scrub this realm,
+ *   report ready with an output channel, run a job. On `next` (after a job that ended cleanly)
+ *   the thread goes on: its interpreter is put back in place at the start of the next job
+ *   (pyReset.ts, ~10 ms), or, when the job changed what a reset cannot undo, retired and a
+ *   fresh one booted from the snapshot in this thread (~0.1 s of CPU instead of ~0.3 s for a
+ *   new thread). See pyRealm.ts for what must not cross, and how. A realm the job changed
+ *   is not reused: the worker exits and the host replaces it.
  * - `shared`: the same, but run jobs one after another until the host ends it (requests with
  *   `isolation: 'shared'`: programs that read their input only as data, like the analyser).
  *
@@ -24,6 +24,7 @@ import { PYTHON_HARNESS, PYTHON_LOCKDOWN } from './pythonHarness';
 import type { CompiledWasm, WorkerJob, WorkerNext } from './protocol';
 import { WASM } from './wasm';
 import { InterpreterGates, RealmRecord } from './pyRealm';
+import { InterpreterReset, type PyodideInternals } from './pyReset';
 
 interface PyodideLike {
   runPython(code: string, options?: { globals?: unknown }): unknown;
@@ -43,6 +44,8 @@ const data = workerData as {
   snapshot?: Uint8Array;
   /** pyodide.asm.wasm compiled by the host, and the file's size (to know its bytes when Pyodide hands them over). */
   wasm?: CompiledWasm;
+  /** `run` mode: put a used interpreter back in place (pyReset.ts) rather than boot a fresh one for the next job. */
+  reset?: boolean;
 };
 // Kept before the realm is scrubbed of `process` (and before any job could change what they call).
 const exitWorker = process.exit.bind(process);
@@ -96,7 +99,7 @@ function instantiateFrom({ module, bytes }: CompiledWasm): () => void {
   return restore;
 }
 
-async function boot(): Promise<PyodideLike> {
+async function boot(jsglobals: object = Object.create(null)): Promise<PyodideLike> {
   const { loadPyodide } = require(pyodideDir) as { loadPyodide: (o: Record<string, unknown>) => Promise<PyodideLike> };
   const quiet = () => undefined;
   const restore = data.wasm ? instantiateFrom(data.wasm) : () => undefined;
@@ -104,7 +107,7 @@ async function boot(): Promise<PyodideLike> {
     return await loadPyodide({
       indexURL: pyodideDir + path.sep,
       // `import js` sees this empty object, not this realm's globalThis.
-      jsglobals: Object.create(null),
+      jsglobals,
       env: { HOME: '/home/pyodide', PYTHONHASHSEED: '0' },
       stdout: quiet,
       stderr: quiet,
@@ -134,35 +137,68 @@ function block(py: PyodideLike): void {
 interface Prepared {
   py: PyodideLike;
   run: (code: string, tests: string) => string;
+  /** The output channel of the coming job (a fresh one for each job). */
   channel: SharedArrayBuffer;
+  /** Points the interpreter's stdout and stderr at `channel`, or nowhere (between jobs). */
+  connect(channel: SharedArrayBuffer | undefined): void;
   realm: RealmRecord | undefined;
+  /** Puts the interpreter back for the next job; undefined when each job gets a fresh one. */
+  reset: InterpreterReset | undefined;
+  /** Jobs this interpreter has run. */
+  jobs: number;
 }
 
-/** Interpreters this thread has booted (the ready log says which one is ready). */
+/** Interpreters this thread has booted, and jobs it has run (the ready log says which ones). */
 let interpreters = 0;
+let jobsOfThread = 0;
+
+/** Jobs run before a reset's record (see prepare): passing and failing tests, a syntax error, an exception. */
+const WARM_JOBS: [string, string[]][] = [
+  ['x = 1\nprint(x)\nx', ['assert x == 1', 'assert x == 2', 'assert x', 'x.nope']],
+  ['def f(:', []],
+  ['raise ValueError("warm")', []],
+];
+
+/** An interpreter runs one job (or the shared one many, one channel for all): the largest channel. */
+const newChannel = () => new SharedArrayBuffer(channelBytes(STREAM_CAPACITY));
 
 async function prepare(started: number): Promise<Prepared> {
   interpreters++;
+  const jsglobals = Object.create(null) as object;
   unscrubRealm();
   let py: PyodideLike;
   try {
-    py = await boot();
+    py = await boot(jsglobals);
   } finally {
     scrubRealm();
   }
   const booted = performance.now();
   block(py);
-  // An interpreter runs one job (or the shared one many, one channel for all): the largest channel.
-  const channel = new SharedArrayBuffer(channelBytes(STREAM_CAPACITY));
-  const write = makeChannelWriter(channel, CHANNEL_LAYOUT);
-  const outDecoder = new TextDecoder(), errDecoder = new TextDecoder();
-  py.setStdout({ write: (b) => (write(0, outDecoder.decode(b, { stream: true })), b.length) });
-  py.setStderr({ write: (b) => (write(1, errDecoder.decode(b, { stream: true })), b.length) });
+  // Output reaches the current job's channel only; whatever prints between jobs is dropped.
+  let sink: ((stream: 0 | 1, text: string) => void) | undefined;
+  let outDecoder = new TextDecoder(), errDecoder = new TextDecoder();
+  py.setStdout({ write: (b) => (sink?.(0, outDecoder.decode(b, { stream: true })), b.length) });
+  py.setStderr({ write: (b) => (sink?.(1, errDecoder.decode(b, { stream: true })), b.length) });
   py.setStdin({ error: true });
+  const connect = (channel: SharedArrayBuffer | undefined) => {
+    outDecoder = new TextDecoder();
+    errDecoder = new TextDecoder();
+    sink = channel && makeChannelWriter(channel, CHANNEL_LAYOUT);
+  };
   const run = py.runPython(`import _ce_harness\n_ce_harness.run`) as (code: string, tests: string) => string;
   py.runPython(PYTHON_LOCKDOWN);
-  post({ type: 'log', message: `python ready in ${Math.round(performance.now() - started)} ms (boot ${Math.round(booted - started)} ms${precompiled ? ', precompiled wasm' : ''}; interpreter ${interpreters} of this thread)` });
-  return { py, run, channel, realm: data.mode === 'run' ? new RealmRecord() : undefined };
+  let reset: InterpreterReset | undefined;
+  if (data.mode === 'run' && data.reset) {
+    // Jobs of each outcome before the record, output going nowhere: Pyodide adds some of its
+    // properties on first use (a decoder on Module), which would read as a change after a
+    // first real job and cost it the reset.
+    for (const [code, tests] of WARM_JOBS) run(code, JSON.stringify(tests));
+    reset = new InterpreterReset(py as unknown as PyodideInternals, jsglobals);
+  }
+  const channel = newChannel();
+  connect(channel);
+  post({ type: 'log', message: `python ready in ${Math.round(performance.now() - started)} ms (boot ${Math.round(booted - started)} ms${precompiled ? ', precompiled wasm' : ''}; interpreter ${interpreters} of this thread, job ${jobsOfThread + 1} of this thread)` });
+  return { py, run, channel, connect, realm: data.mode === 'run' ? new RealmRecord() : undefined, reset, jobs: 0 };
 }
 
 /** Runs a job; a failure of the interpreter itself is the code's runtime error, and fatal. */
@@ -180,15 +216,17 @@ function runJob(p: Prepared, job: WorkerJob): { result: string; fatal: boolean }
 
 /**
  * After a job: the realm must be as the boot left it, or this thread ends here (checked
- * first, by code that trusts nothing the job could have changed); then nothing of the old
- * interpreter may run again: its timers and finalizers are cut off and its memory zeroed.
+ * first, by code that trusts nothing the job could have changed). Undefined when it is;
+ * otherwise the change, logged.
  */
-function retire(p: Prepared): boolean {
+function realmChange(p: Prepared): string | undefined {
   const changed = p.realm?.difference();
-  if (changed !== undefined) {
-    post({ type: 'log', message: `python worker not reused: ${changed}` });
-    return false;
-  }
+  if (changed !== undefined) post({ type: 'log', message: `python worker not reused: ${changed}` });
+  return changed;
+}
+
+/** Nothing of a discarded interpreter may run again: its timers and finalizers are cut off and its memory zeroed. */
+function discard(p: Prepared): boolean {
   gates.retire();
   const memory = (p.py._module as { HEAPU8?: Uint8Array } | undefined)?.HEAPU8;
   if (!memory) {
@@ -199,6 +237,28 @@ function retire(p: Prepared): boolean {
   return true;
 }
 
+/** Why a used interpreter cannot be put back for the next job, or undefined when it can (logged when not). */
+function unrestorable(p: Prepared): string | undefined {
+  const why = p.reset ? p.reset.unrestorable() : 'this thread boots an interpreter for each job';
+  if (why !== undefined && p.reset) post({ type: 'log', message: `python interpreter not reset: ${why}` });
+  return why;
+}
+
+/** Runs `job` on `p` with its output going to `channel`, and reports it done. */
+function finish(p: Prepared, channel: SharedArrayBuffer, job: WorkerJob): void {
+  p.connect(channel);
+  p.jobs++;
+  jobsOfThread++;
+  const { result, fatal } = runJob(p, job);
+  p.connect(undefined);
+  post({ type: 'done', result, fatal });
+}
+
+const failedToBoot = (e: unknown) => {
+  post({ type: 'log', message: `python worker failed to boot again: ${e instanceof Error ? e.message : String(e)}` });
+  exitWorker(1);
+};
+
 async function main(): Promise<void> {
   if (data.mode === 'snapshot') {
     const py = await boot();
@@ -208,33 +268,58 @@ async function main(): Promise<void> {
     return;
   }
   // `ready`: the interpreter of the coming job; `spent`: the one that ran the last (`run`
-  // mode: one job each), kept only to be retired on `next`.
+  // mode), kept until `next` says whether this thread goes on.
   let ready: Prepared | undefined = await prepare(performance.now());
   let spent: Prepared | undefined;
   const first = ready;
   port!.on('message', (m: WorkerJob | WorkerNext) => {
     if (m.type === 'next') {
       if (data.mode !== 'run' || spent === undefined || ready !== undefined) return;
+      const started = performance.now();
       const old = spent;
       spent = undefined;
-      if (!retire(old)) return exitWorker(0);
-      prepare(performance.now()).then((p) => {
+      if (realmChange(old) !== undefined) return exitWorker(0);
+      if (unrestorable(old) === undefined) {
+        // Put back at the start of the job (see below); its timers go now.
+        gates.retire();
+        ready = old;
+        post({ type: 'log', message: `python ready in ${Math.round(performance.now() - started)} ms (reset; interpreter ${interpreters} of this thread, job ${jobsOfThread + 1} of this thread)` });
+        post({ type: 'ready', channel: old.channel });
+        return;
+      }
+      if (!discard(old)) return exitWorker(0);
+      prepare(started).then((p) => {
         ready = p;
         post({ type: 'ready', channel: p.channel });
-      }, (e: unknown) => {
-        post({ type: 'log', message: `python worker failed to boot again: ${e instanceof Error ? e.message : String(e)}` });
-        exitWorker(1);
-      });
+      }, failedToBoot);
       return;
     }
     const p = ready;
     if (m.type !== 'job' || p === undefined) return;
-    if (data.mode === 'run') {
-      ready = undefined;
-      spent = p;
+    if (data.mode !== 'run') return finish(p, p.channel, m);
+    ready = undefined;
+    spent = p;
+    if (p.jobs === 0) return finish(p, p.channel, m);
+    // A used interpreter is checked and put back here, in the same turn as the job, so
+    // nothing (a late callback of the last job) can run between the two. The realm was
+    // checked on `next`; a change since then ends the thread, and the host reports this job
+    // as a sandbox error.
+    if (realmChange(p) !== undefined) return exitWorker(0);
+    let why = unrestorable(p);
+    if (why === undefined) {
+      try {
+        p.reset!.restore();
+      } catch (e) {
+        why = `the reset failed: ${e instanceof Error ? e.message : String(e)}`;
+        post({ type: 'log', message: `python interpreter not reset: ${why}` });
+      }
     }
-    const { result, fatal } = runJob(p, m);
-    post({ type: 'done', result, fatal });
+    if (why === undefined) return finish(p, p.channel, m);
+    if (!discard(p)) return exitWorker(0);
+    prepare(performance.now()).then((q) => {
+      spent = q;
+      finish(q, p.channel, m);
+    }, failedToBoot);
   });
   post({ type: 'ready', channel: first.channel });
 }

@@ -60,7 +60,7 @@ export interface RunRequest {
   /** Overrides of {@link DEFAULT_LIMITS}. */
   limits?: Partial<SandboxLimits>;
   /**
-   * `run` (the default): a fresh interpreter or context for this run alone. `shared` (Python):
+   * `run` (the default): a fresh context, or an interpreter in a fresh one's state, for this run alone. `shared` (Python):
    * one long-lived interpreter of the host runs such requests one after another, so it costs
    * no interpreter boot (~40 ms less CPU than a restore, and none of the 0.3–1 s), but what one
    * run leaves behind (modules it patched, globals of imported modules) the next one sees.

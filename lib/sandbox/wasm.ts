@@ -6,6 +6,10 @@ export interface WasmApi {
   compile(bytes: Uint8Array): Promise<object>;
   /** Bytes → { instance, module }; a compiled module → its instance. */
   instantiate(source: unknown, imports?: object): Promise<unknown>;
+  Table: { prototype: object };
 }
+
+/** A wasm table: only its length is read. */
+export type WasmTable = { readonly length: number };
 
 export const WASM = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;

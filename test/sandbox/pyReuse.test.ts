@@ -4,16 +4,17 @@ import * as path from 'node:path';
 import { Sandbox } from '../../lib/sandbox';
 import { describe } from './helpers';
 
-// A Python worker thread boots one fresh interpreter after another (lib/sandbox/pyWorker.ts,
-// pyRealm.ts). What that must never change: nothing one run does is seen by a later one.
+// A Python worker thread runs many jobs (lib/sandbox/pyWorker.ts, pyRealm.ts): on one
+// interpreter put back in place between them (pyReset.ts, tested in pyReset.test.ts), or on
+// a fresh one when that cannot be done. What that must never change: nothing one run does is seen by a later one.
 // One warm interpreter and runs one after another, so every run lands on the same thread
 // until a run is caught changing the realm.
 
 async function loggingSandbox(options: Parameters<typeof Sandbox.create>[0] = {}) {
   const logs: string[] = [];
   const sandbox = await Sandbox.create({ warm: ['python'], pythonPoolSize: 1, limits: { timeoutMs: 5000 }, ...options, onLog: (m) => logs.push(m) });
-  /** The highest "interpreter N of this thread" in the ready logs so far. */
-  const mostPerThread = () => Math.max(0, ...logs.map((l) => Number(/interpreter (\d+) of this thread/.exec(l)?.[1] ?? 0)));
+  /** The highest "job N of this thread" in the ready logs so far. */
+  const mostPerThread = () => Math.max(0, ...logs.map((l) => Number(/job (\d+) of this thread/.exec(l)?.[1] ?? 0)));
   const notReused = () => logs.filter((l) => l.startsWith('python worker not reused'));
   return { sandbox, logs, mostPerThread, notReused };
 }
@@ -32,8 +33,8 @@ t.test('a thread runs many interpreters; one thread per run when asked', async (
         t.equal(r.status, 'ok', describe(r));
       }
     }
-    t.ok(reused.mostPerThread() >= 6, `8 runs: up to interpreter ${reused.mostPerThread()} of one thread`);
-    t.equal(fresh.mostPerThread(), 1, 'with pythonRunsPerWorker 1 every interpreter has a thread of its own');
+    t.ok(reused.mostPerThread() >= 6, `8 runs: up to job ${reused.mostPerThread()} of one thread`);
+    t.equal(fresh.mostPerThread(), 1, 'with pythonRunsPerWorker 1 every run has a thread of its own');
     t.same(reused.notReused(), [], 'plain runs leave the realm as they found it');
   } finally {
     await reused.sandbox.dispose();
