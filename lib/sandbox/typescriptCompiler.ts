@@ -147,10 +147,13 @@ export class TypeScriptCompiler {
     const { noEmit: _noEmit, lib: _lib, types: _types, ...checked } = this.options;
     const options: TS.CompilerOptions = {
       ...checked,
-      // What transpileModule sets: every file on its own, nothing else read.
+      // What transpileModule sets: every file on its own, nothing else read, and no type
+      // check behind the emit (without noCheck the emit resolver checked every file again:
+      // 7.4 -> 3.0 ms of a warm compile's transpile here).
       isolatedModules: true,
       noLib: true,
       noResolve: true,
+      noCheck: true,
       suppressOutputPathCheck: true,
       allowNonTsExtensions: true,
       sourceMap: true,

@@ -33,3 +33,26 @@ t.test('the globals stay declared on every check', async (t) => {
     t.equal(r.error, undefined, `check ${i}`);
   }
 });
+
+// The JavaScript must be what ts.transpileModule gives each file on its own (the reference):
+// the compiler transpiles code and tests from one program, with transpileModule's options.
+t.test('the emitted JavaScript is what transpileModule gives, file by file', async (t) => {
+  const ts = require('typescript') as typeof import('typescript');
+  const options = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, strict: true, noImplicitAny: false, skipLibCheck: true, sourceMap: true };
+  const reference = (src: string) => ts.transpileModule(src, { compilerOptions: options }).outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+  const cases: [string, string[]][] = [
+    ['function sort(a: number[]): number[] { return [...a].sort((x, y) => x - y); }', ['assert.deepEqual(sort([2, 1]), [1, 2])']],
+    ['export let count = 0;\nexport function bump(): number { return ++count; }', ['assert.equal(bump(), 1)']],
+    ['enum Color { Red, Green = 4, Blue }\nconst enum Size { S = 1, L = 3 }\nconsole.log(Color.Blue, Size.L);', []],
+    ['namespace Geo { export const pi = 3.14; export function area(r: number) { return pi * r * r; } }\nconsole.log(Geo.area(1));', []],
+    ['class Point { constructor(public x: number, private readonly y = 2) {} sum(): number { return this.x + this.y; } static zero = new Point(0); }', ['assert.equal(new Point(1).sum(), 3)']],
+    ['type Pair<T> = [T, T];\nconst p: Pair<number> = [1, 2];\nasync function f(x?: { y?: number }) { return x?.y ?? (await Promise.resolve(p[0])); }', ['f().then((v) => assert.equal(v, 1))']],
+    ['interface Shape { area(): number }\nabstract class Base implements Shape { abstract area(): number; }\nclass Sq extends Base { constructor(private s: number) { super(); } area() { return this.s ** 2; } }', ['assert.equal(new Sq(3).area(), 9)']],
+  ];
+  for (const [code, tests] of cases) {
+    const r = compiler.compile(code, tests);
+    t.equal(r.error, undefined, code.split('\n')[0]);
+    t.equal(r.js, reference(code), `code: ${code.split('\n')[0]}`);
+    t.same(r.tests.map((x) => ('js' in x ? x.js : x.error)), tests.map(reference), `tests of ${code.split('\n')[0]}`);
+  }
+});
