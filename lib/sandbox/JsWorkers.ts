@@ -7,7 +7,7 @@
  * order (a burst of 100 runs must not start 100 threads).
  */
 import type { WarmWorker } from './WarmWorker';
-import { runInWorker } from './runInWorker';
+import { runInWorker, type OtherWork } from './runInWorker';
 import { Turns } from './Turns';
 import type { WorkerJob } from './protocol';
 import type { RunResult, SandboxLimits } from './types';
@@ -28,8 +28,8 @@ export interface JsWorkersOptions {
   /** Limits the pooled workers are made for (heap, output channel); a run asking for others gets a worker of its own. */
   made: WorkerMade;
   spawn(made: WorkerMade): WarmWorker;
-  /** See runInWorker's `othersGrowing`. */
-  othersGrowing?: () => boolean;
+  /** See runInWorker's `others`. */
+  others?: OtherWork;
 }
 
 /** Hooks of one run: told when it has to wait for a turn, and when it starts. */
@@ -65,7 +65,7 @@ export class JsWorkers {
       const pooled = limits.memoryMb === made.memoryMb && limits.outputBytes === made.outputBytes;
       const warm = pooled ? this.take() : this.spawn({ memoryMb: limits.memoryMb, outputBytes: limits.outputBytes });
       try {
-        return await runInWorker(warm, job, limits, { watchRss: true, othersGrowing: this.options.othersGrowing, cancelled: hooks.cancelled, keep: pooled && this.options.runsPerWorker > 1 });
+        return await runInWorker(warm, job, limits, { watchRss: true, others: this.options.others, cancelled: hooks.cancelled, keep: pooled && this.options.runsPerWorker > 1 });
       } finally {
         if (pooled) this.giveBack(warm);
         else warm.dispose();

@@ -178,6 +178,7 @@ export class Sandbox {
       warm: options.warm ?? ['javascript', 'typescript', 'python'],
       memoryMb: this.limits.memoryMb,
       outputBytes: this.limits.outputBytes,
+      wasmMemoryMb: options.wasmMemoryMb ?? DEFAULT_WASM_MEMORY_MB,
       packages,
       ...(this.snapshot && { pythonSnapshotFile: this.snapshot.file }),
     };

@@ -37,6 +37,8 @@ export interface HostConfig {
   memoryMb: number;
   /** outputBytes the warm JS workers' channels are made for; other values get a fresh worker. */
   outputBytes: number;
+  /** The largest WebAssembly memory (--wasm-max-mem-pages): a Python interpreter's heap at most. */
+  wasmMemoryMb: number;
   /**
    * Real directories of the packages the host loads. Loading them by name would walk
    * node_modules, and a symlinked node_modules (pnpm, a shared checkout) lies outside the
@@ -157,10 +159,24 @@ function spawnJs({ memoryMb, outputBytes }: WorkerMade): WarmWorker {
  * hundred MB, which a JS run's RSS watch must not take for its own (a JS run looping while the
  * pool booted at start came back memory_limit). Counted while each promise is pending.
  */
-let pythonInFlight = 0;
-function pythonWork<T>(work: Promise<T>): Promise<T> {
-  pythonInFlight++;
-  const done = () => void pythonInFlight--;
+/** MB the Python work in flight may grow the host's RSS by, and the running sum of all started (see runInWorker's `others`). */
+let pythonInFlightMb = 0;
+let pythonStartedMb = 0;
+/**
+ * The most one piece of Python work grows the host's RSS by: a run, its interpreter's wasm
+ * memory (at most wasmMemoryMb) and some JS; a boot (or a reset), a new interpreter's heap,
+ * JS and heap copy. Growth beyond what the work in flight can account for is a JS run's own
+ * (an ArrayBuffer bomb beside the pool's boots after a host restart went unseen until
+ * RLIMIT_AS while all growth was excused).
+ */
+const PYTHON_RUN_GROWTH_MB = config.wasmMemoryMb + 128;
+const PYTHON_BOOT_GROWTH_MB = 384;
+function pythonWork<T>(work: Promise<T>, growthMb: number): Promise<T> {
+  pythonInFlightMb += growthMb;
+  pythonStartedMb += growthMb;
+  const done = () => {
+    pythonInFlightMb -= growthMb;
+  };
   work.then(done, done);
   return work;
 }
@@ -178,7 +194,7 @@ function spawnPython(memoryMb: number, gate?: Promise<void>, mode: 'run' | 'shar
     },
     onLog: log,
   });
-  void pythonWork(worker.ready).catch(() => undefined);
+  void pythonWork(worker.ready, PYTHON_BOOT_GROWTH_MB).catch(() => undefined);
   worker.ready.catch(() => {
     if (!snapshotFromFile || snapshotFileRejected) return;
     log('python did not start from the cached snapshot; making a new one');
@@ -253,7 +269,7 @@ class PythonPool {
     this.out--;
     if (!warm.disposed && !warm.failed && warm.jobsBefore + 1 < this.runsPerWorker && this.idle.length < this.maxIdle) {
       const next = warm.next();
-      void pythonWork(next.ready).catch(() => undefined);
+      void pythonWork(next.ready, PYTHON_BOOT_GROWTH_MB).catch(() => undefined);
       this.idle.unshift({ worker: next, start: () => undefined });
     } else {
       warm.dispose();
@@ -285,7 +301,7 @@ class SharedPython {
     if (!this.worker || this.worker.disposed || this.worker.failed || this.jobs >= SHARED_JOBS_PER_INTERPRETER) this.replace();
     const warm = this.worker!;
     this.jobs++;
-    return pythonWork(runInWorker(warm, job, { ...limits, memoryMb: config.memoryMb }, { watchRss: false, cancelled, keep: true }));
+    return pythonWork(runInWorker(warm, job, { ...limits, memoryMb: config.memoryMb }, { watchRss: false, cancelled, keep: true }), PYTHON_RUN_GROWTH_MB);
   }
 
   /** Boots the interpreter now (at host start); resolves when it is ready or failed. */
@@ -313,7 +329,7 @@ const jsWorkers = new JsWorkers({
   runsPerWorker: config.jsRunsPerWorker,
   made: { memoryMb: config.memoryMb, outputBytes: config.outputBytes },
   spawn: spawnJs,
-  othersGrowing: () => pythonInFlight > 0,
+  others: { inFlightMb: () => pythonInFlightMb, startedMb: () => pythonStartedMb },
 });
 /**
  * Every interpreter reserves its wasm memory's maximum and its JS heap from the host's
@@ -350,7 +366,7 @@ async function runJob(req: Extract<HostRequest, { type: 'run' }>, limits: Sandbo
       const pooled = pythonPool.pooled(limits.memoryMb);
       const warm = await pythonPool.takeBooted(limits.memoryMb);
       try {
-        return await pythonWork(runInWorker(warm, job, limits, { watchRss: false, cancelled, keep: pooled && config.pythonRunsPerWorker > 1 }));
+        return await pythonWork(runInWorker(warm, job, limits, { watchRss: false, cancelled, keep: pooled && config.pythonRunsPerWorker > 1 }), PYTHON_RUN_GROWTH_MB);
       } finally {
         if (pooled) pythonPool.giveBack(warm);
       }

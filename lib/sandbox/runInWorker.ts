@@ -9,11 +9,12 @@ export interface RunInWorkerOptions {
   /** Resident memory the host may grow by beyond memoryMb before a run is stopped. Defaults to 128 MiB. */
   rssSlackMb?: number;
   /**
-   * Whether other work of the host is allocating now (Python interpreters booting or running:
-   * a few hundred MB each). The RSS watch is the host's, shared by every run: the growth of an
-   * interval in which this answers true is not counted against this run.
+   * Other work of the host that allocates (Python interpreters booting or running: a few
+   * hundred MB each). The RSS watch is the host's, shared by every run: growth while such work
+   * is in flight is not counted against this run, up to what the work in flight when the run
+   * started and the work started since may grow it by; beyond that it is.
    */
-  othersGrowing?: () => boolean;
+  others?: OtherWork;
   /** Resolves when the caller gave the run up: the worker is terminated at once. */
   cancelled?: Promise<void>;
   /**
@@ -21,6 +22,14 @@ export interface RunInWorkerOptions {
    * a worker stopped mid-run or broken by its job is disposed as always.
    */
   keep?: boolean;
+}
+
+/** Work beside a run whose memory the host's RSS also holds (see {@link RunInWorkerOptions.others}). */
+export interface OtherWork {
+  /** The most the work in flight now may grow the host's RSS by, in MB (0: none in flight). */
+  inFlightMb(): number;
+  /** The running sum of that over all work started so far. */
+  startedMb(): number;
 }
 
 const RSS_POLL_MS = 20;
@@ -69,11 +78,19 @@ export async function runInWorker(warm: WarmWorker, job: WorkerJob, limits: Sand
     if (options.watchRss) {
       let last = process.memoryUsage.rss();
       let cap = last + (limits.memoryMb + (options.rssSlackMb ?? 128)) * 1024 * 1024;
+      const others = options.others;
+      // Growth the host's other work may account for during this run (see `others`).
+      const before = others ? others.inFlightMb() - others.startedMb() : 0;
+      let excused = 0;
       timers.push(setInterval(() => {
         const rss = process.memoryUsage.rss();
-        // Growth while other work of the host was allocating (see othersGrowing) is not this run's.
-        if (options.othersGrowing?.()) cap += Math.max(0, rss - last);
-        else if (rss > cap) resolve({ status: 'memory_limit', error: { type: 'MemoryLimit', message: `memory limit of ${limits.memoryMb} MB exceeded` } });
+        if (others && others.inFlightMb() > 0) {
+          const allowance = (before + others.startedMb()) * 1024 * 1024;
+          const growth = Math.min(Math.max(0, rss - last), Math.max(0, allowance - excused));
+          cap += growth;
+          excused += growth;
+        }
+        if (rss > cap) resolve({ status: 'memory_limit', error: { type: 'MemoryLimit', message: `memory limit of ${limits.memoryMb} MB exceeded` } });
         last = rss;
       }, RSS_POLL_MS));
     }

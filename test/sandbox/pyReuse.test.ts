@@ -167,3 +167,25 @@ t.test('a JS run beside booting Python interpreters is not charged for their mem
     await sandbox.dispose();
   }
 });
+
+// The excuse is bounded: growth beyond what the Python work in flight can account for is the
+// JS run's. Before, all growth was excused while any Python work was in flight, and an
+// ArrayBuffer bomb beside the pool's boots ran into its timeout (CI: after a host restart);
+// control: with the allowance unbounded this bomb comes back timeout.
+t.test('an ArrayBuffer bomb beside Python work is still caught by the watch', async (t) => {
+  const { sandbox } = await loggingSandbox({ warm: ['javascript', 'python'] });
+  try {
+    // A Python run in flight for the whole bomb: its growth is excused, the bomb's is not.
+    const busy = sandbox.run({ ...py('import time\nt0 = time.time()\nwhile time.time() - t0 < 9: pass\nprint("done")'), limits: { timeoutMs: 15000 } });
+    await wait(300);
+    const bomb = await sandbox.run({ language: 'javascript', code: 'const keep = []; for (;;) { const b = new Uint8Array(64 * 1024 * 1024); b.fill(1); keep.push(b); }', limits: { timeoutMs: 7000 } });
+    // The watch's own verdict, not the host dying at its address-space limit (which took the
+    // Python run with it).
+    t.equal(bomb.status, 'memory_limit', describe(bomb));
+    t.match(bomb.error?.message, /memory limit of \d+ MB exceeded/);
+    const p = await busy;
+    t.equal(p.status, 'ok', describe(p));
+  } finally {
+    await sandbox.dispose();
+  }
+});
