@@ -107,9 +107,9 @@ function mapContents(map: Map<unknown, unknown>): [unknown, unknown][] {
 
 /**
  * Whether `v` is a function exported by the wasm module (its name is its index). Module holds
- * ~4,500 of them; Pyodide's JavaScript calls them through its own bindings, not through
- * Module, so a job replacing one there changes nothing later jobs run (their keys are still
- * compared: none may be added or removed).
+ * ~4,500 of them; Pyodide's JavaScript calls nearly all through its own bindings, not through
+ * Module, so they are compared after each job but not again right before the next (their
+ * keys always are: none may be added or removed).
  */
 function isWasmExport(v: unknown): boolean {
   return typeof v === 'function' && /^\d+$/.test(v.name);
@@ -133,6 +133,8 @@ export class InterpreterReset {
   private readonly streamTable: unknown[];
   private readonly cwd: string;
   private readonly shapes: ShapeRecord;
+  /** Module's wasm exports (see {@link isWasmExport}), compared only by a thorough check. */
+  private readonly exports: ShapeRecord;
   /** The first file-system change a job made (set by the wrapped FS functions). */
   private fsChange: string | undefined;
   // Pyodide's functions this class calls, captured before any job could replace them.
@@ -176,13 +178,16 @@ export class InterpreterReset {
     const fsParts = ['filesystems', 'streams', 'devices', 'mounts', 'root'].map((k) => this.fs[k]).filter((v) => typeof v === 'object' && v !== null);
     const memfs = (this.fs.filesystems as Record<string, unknown> | undefined)?.MEMFS as Record<string, unknown> | undefined;
     this.shapes = new ShapeRecord([M, py._api, py, this.fs, M.LDSO, M.hiwire, jsglobals, ...fsParts, memfs, memfs?.stream_ops, memfs?.node_ops, memfs?.ops_table], false, undefined, (object, _key, d) => object !== M || !isWasmExport(d.value));
+    this.exports = new ShapeRecord([M], false, undefined, (_object, _key, d) => isWasmExport(d.value));
   }
 
   /**
    * Why the interpreter cannot be put back by {@link restore} (a short description), or
    * undefined when it can. Reads only own properties and calls only captured functions.
+   * `thorough` also compares the ~4,500 wasm exports on Module (~2 ms more): the check after a
+   * job is, the one right before the next (on the run's path) is not.
    */
-  unrestorable(): string | undefined {
+  unrestorable(thorough = false): string | undefined {
     const M = this.module;
     if (this.fsChange !== undefined) return `the job changed the file system (${this.fsChange})`;
     // A grown memory detaches the recorded buffer (its length reads 0).
@@ -200,7 +205,7 @@ export class InterpreterReset {
     }
     const tree = this.treeDifference();
     if (tree !== undefined) return tree;
-    const shape = this.shapes.difference();
+    const shape = this.shapes.difference() ?? (thorough ? this.exports.difference() : undefined);
     if (shape !== undefined) return `Pyodide's JavaScript was changed: ${shape}`;
     return undefined;
   }

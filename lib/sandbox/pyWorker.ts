@@ -238,8 +238,8 @@ function discard(p: Prepared): boolean {
 }
 
 /** Why a used interpreter cannot be put back for the next job, or undefined when it can (logged when not). */
-function unrestorable(p: Prepared): string | undefined {
-  const why = p.reset ? p.reset.unrestorable() : 'this thread boots an interpreter for each job';
+function unrestorable(p: Prepared, thorough: boolean): string | undefined {
+  const why = p.reset ? p.reset.unrestorable(thorough) : 'this thread boots an interpreter for each job';
   if (why !== undefined && p.reset) post({ type: 'log', message: `python interpreter not reset: ${why}` });
   return why;
 }
@@ -279,7 +279,7 @@ async function main(): Promise<void> {
       const old = spent;
       spent = undefined;
       if (realmChange(old) !== undefined) return exitWorker(0);
-      if (unrestorable(old) === undefined) {
+      if (unrestorable(old, true) === undefined) {
         // Put back at the start of the job (see below); its timers go now.
         gates.retire();
         ready = old;
@@ -305,7 +305,7 @@ async function main(): Promise<void> {
     // checked on `next`; a change since then ends the thread, and the host reports this job
     // as a sandbox error.
     if (realmChange(p) !== undefined) return exitWorker(0);
-    let why = unrestorable(p);
+    let why = unrestorable(p, false);
     if (why === undefined) {
       try {
         p.reset!.restore();

@@ -146,6 +146,13 @@ t.test('InterpreterReset: restore undoes, unrestorable names what it cannot', as
   }
   t.equal(pyo.runPython('sum(to_js([4, 5]).to_py())'), 9, 'and after many rounds');
 
+  const M = pyo._module as Record<string, unknown>;
+  const anExport = Object.keys(M).find((k) => typeof M[k] === 'function' && /^\d+$/.test((M[k] as () => void).name))!;
+  const original = M[anExport];
+  M[anExport] = () => 0;
+  t.equal(reset.unrestorable(), undefined, 'a replaced wasm export is not compared right before a job');
+  t.match(reset.unrestorable(true), new RegExp(`property ${anExport} was changed`), 'but after one');
+  M[anExport] = original;
   (pyo._module as Record<string, unknown>).ce_added = 1;
   t.match(reset.unrestorable(), /Pyodide's JavaScript was changed: property ce_added was added/);
   delete (pyo._module as Record<string, unknown>).ce_added;
