@@ -152,13 +152,6 @@ interface Prepared {
 let interpreters = 0;
 let jobsOfThread = 0;
 
-/** Jobs run before a reset's record (see prepare): passing and failing tests, a syntax error, an exception. */
-const WARM_JOBS: [string, string[]][] = [
-  ['x = 1\nprint(x)\nx', ['assert x == 1', 'assert x == 2', 'assert x', 'x.nope']],
-  ['def f(:', []],
-  ['raise ValueError("warm")', []],
-];
-
 /** An interpreter runs one job (or the shared one many, one channel for all): the largest channel. */
 const newChannel = () => new SharedArrayBuffer(channelBytes(STREAM_CAPACITY));
 
@@ -189,10 +182,11 @@ async function prepare(started: number): Promise<Prepared> {
   py.runPython(PYTHON_LOCKDOWN);
   let reset: InterpreterReset | undefined;
   if (data.mode === 'run' && data.reset) {
-    // Jobs of each outcome before the record, output going nowhere: Pyodide adds some of its
-    // properties on first use (a decoder on Module), which would read as a change after a
-    // first real job and cost it the reset.
-    for (const [code, tests] of WARM_JOBS) run(code, JSON.stringify(tests));
+    // Pyodide adds a decoder to Module the first time a string of 64+ characters comes back
+    // from Python (a job's result always does), which would read as a change after the first
+    // job and cost it the reset: made here, before the record. (Three warm-up jobs of every
+    // outcome found no other such property, but cost the first run ~250 ms.)
+    py.runPython(`'${'x'.repeat(64)}'`);
     reset = new InterpreterReset(py as unknown as PyodideInternals, jsglobals);
   }
   const channel = newChannel();
