@@ -194,7 +194,8 @@ function spawnPython(memoryMb: number, gate?: Promise<void>, mode: 'run' | 'shar
     },
     onLog: log,
   });
-  void pythonWork(worker.ready, PYTHON_BOOT_GROWTH_MB).catch(() => undefined);
+  // Counted from when it starts booting: a refill queued behind another grows nothing yet.
+  void Promise.resolve(gate).then(() => pythonWork(worker.ready, PYTHON_BOOT_GROWTH_MB)).catch(() => undefined);
   worker.ready.catch(() => {
     if (!snapshotFromFile || snapshotFileRejected) return;
     log('python did not start from the cached snapshot; making a new one');
