@@ -137,7 +137,7 @@ function block(py: PyodideLike): void {
 interface Prepared {
   py: PyodideLike;
   run: (code: string, tests: string) => string;
-  /** The output channel of the coming job (a fresh one for each job). */
+  /** The output channel of this interpreter's jobs (the host re-arms it for each). */
   channel: SharedArrayBuffer;
   /** Points the interpreter's stdout and stderr at `channel`, or nowhere (between jobs). */
   connect(channel: SharedArrayBuffer | undefined): void;
@@ -151,9 +151,6 @@ interface Prepared {
 /** Interpreters this thread has booted, and jobs it has run (the ready log says which ones). */
 let interpreters = 0;
 let jobsOfThread = 0;
-
-/** An interpreter runs one job (or the shared one many, one channel for all): the largest channel. */
-const newChannel = () => new SharedArrayBuffer(channelBytes(STREAM_CAPACITY));
 
 async function prepare(started: number): Promise<Prepared> {
   interpreters++;
@@ -189,7 +186,8 @@ async function prepare(started: number): Promise<Prepared> {
     py.runPython(`'${'x'.repeat(64)}'`);
     reset = new InterpreterReset(py as unknown as PyodideInternals, jsglobals);
   }
-  const channel = newChannel();
+  // One channel for all the jobs of this interpreter: the largest one.
+  const channel = new SharedArrayBuffer(channelBytes(STREAM_CAPACITY));
   connect(channel);
   post({ type: 'log', message: `python ready in ${Math.round(performance.now() - started)} ms (boot ${Math.round(booted - started)} ms${precompiled ? ', precompiled wasm' : ''}; interpreter ${interpreters} of this thread, job ${jobsOfThread + 1} of this thread)` });
   return { py, run, channel, connect, realm: data.mode === 'run' ? new RealmRecord() : undefined, reset, jobs: 0 };
