@@ -1,7 +1,9 @@
 #include "kernels/cpu_kernels.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "common/profile.h"
@@ -38,6 +40,7 @@ struct SuperActivations {
   // block is then one float product with dmin × its 8 mins, shared by every row (the
   // x86 kernels; the others take the integer sums).
   std::vector<float> min_terms;
+  std::vector<int16_t> sum32;  // [M, K / 32]: the sum of q over each 32-value sub-block (the packed Q4_K kernels)
 };
 
 SuperActivations quantize_super(const float* x, int M, int K) {
@@ -48,6 +51,7 @@ SuperActivations quantize_super(const float* x, int M, int K) {
   a.step.resize(static_cast<size_t>(M) * blocks);
   a.sum16.resize(static_cast<size_t>(M) * K / 16);
   a.min_terms.resize(static_cast<size_t>(M) * K / 32);
+  a.sum32.resize(static_cast<size_t>(M) * K / 32);
   const auto quantize_blocks = [&](int b0, int b1) {
     for (int b = b0; b < b1; ++b) {
       int8_t* q = a.q.data() + static_cast<size_t>(b) * kSuper;
@@ -58,8 +62,11 @@ SuperActivations quantize_super(const float* x, int M, int K) {
         for (int j = 0; j < 16; ++j) sum += q[16 * s + j];
         s16[s] = static_cast<int16_t>(sum);
       }
-      for (int s = 0; s < kSuper / 32; ++s)
-        a.min_terms[static_cast<size_t>(b) * (kSuper / 32) + s] = a.step[b] * static_cast<float>(s16[2 * s] + s16[2 * s + 1]);
+      for (int s = 0; s < kSuper / 32; ++s) {
+        const size_t i = static_cast<size_t>(b) * (kSuper / 32) + s;
+        a.sum32[i] = static_cast<int16_t>(s16[2 * s] + s16[2 * s + 1]);
+        a.min_terms[i] = a.step[b] * static_cast<float>(a.sum32[i]);
+      }
     }
   };
   // Prefill's inputs are split over the threads (one thread took ~4% of a 50-token inject);
@@ -76,7 +83,14 @@ struct SuperRow {
   const float* step;
   const int16_t* sum16;
   const float* min_terms;
+  const int16_t* sum32;
 };
+
+SuperRow super_row(const SuperActivations& a, int m, int K) {
+  const size_t i = static_cast<size_t>(m);
+  return {a.q.data() + i * K, a.step.data() + i * (K / kSuper), a.sum16.data() + i * (K / 16),
+          a.min_terms.data() + i * (K / 32), a.sum32.data() + i * (K / 32)};
+}
 
 float f16_at(const uint8_t* p) {
   uint16_t h;
@@ -420,6 +434,191 @@ void range_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const 
   }
 }
 
+
+// ---- Q4_K packed by eight rows (kQ4KPacked) -------------------------------------
+// Group-block (g, b) is super-block b of rows 8g..8g+7, 1,152 bytes (8 × 144) at
+// (g × blocks + b) × 1152, so group g spans exactly the bytes of its eight rows:
+//   [0, 16)     the rows' d (float16), row r at 2r
+//   [16, 32)    their dmin
+//   [32, 128)   each row's 12 bytes of 6-bit scales and mins as three 4-byte words,
+//               word k of row r at 32 + 32k + 4r: word k of all eight rows is one vector
+//   [128, 1152) codes, 32 bytes per (chunk c, j): row r's bytes 16 + 32c + 4j .. +3 at 4r
+//               (low nibbles: values 64c + 4j.., high: 64c + 32 + 4j.. of that row)
+constexpr int kPackRows = 8;
+constexpr int kPackedBytes = kPackRows * kQ4KBytes;
+constexpr int kPackDmin = 16, kPackWords = 32, kPackCodes = 128;
+
+void pack_block(const uint8_t* const rows[kPackRows], uint8_t* g) {  // rows[r]: row r's Q4_K block
+  for (int r = 0; r < kPackRows; ++r) {
+    const uint8_t* blk = rows[r];
+    std::memcpy(g + 2 * r, blk, 2);
+    std::memcpy(g + kPackDmin + 2 * r, blk + 2, 2);
+    for (int k = 0; k < 3; ++k) std::memcpy(g + kPackWords + 32 * k + 4 * r, blk + 4 + 4 * k, 4);
+    for (int cj = 0; cj < 32; ++cj) std::memcpy(g + kPackCodes + 32 * cj + 4 * r, blk + 16 + 4 * cj, 4);
+  }
+}
+
+void unpack_block(const uint8_t* g, int r, uint8_t* blk) {  // row r's Q4_K block back
+  std::memcpy(blk, g + 2 * r, 2);
+  std::memcpy(blk + 2, g + kPackDmin + 2 * r, 2);
+  for (int k = 0; k < 3; ++k) std::memcpy(blk + 4 + 4 * k, g + kPackWords + 32 * k + 4 * r, 4);
+  for (int cj = 0; cj < 32; ++cj) std::memcpy(blk + 16 + 4 * cj, g + kPackCodes + 32 * cj + 4 * r, 4);
+}
+
+// The eight outputs of a group for one activation row. The integer sums are exact in
+// any order and the float steps are the VNNI kernel's, in its order: both give the same bits.
+void packed_group_portable(const SuperRow& x, const uint8_t* w, int blocks, float* out) {
+  float acc[kPackRows] = {};
+  for (int b = 0; b < blocks; ++b) {
+    const uint8_t* g = w + static_cast<size_t>(b) * kPackedBytes;
+    const int8_t* q = x.q + b * kSuper;
+    const int16_t* s32 = x.sum32 + b * 8;
+    for (int r = 0; r < kPackRows; ++r) {
+      uint8_t words[12];
+      for (int k = 0; k < 3; ++k) std::memcpy(words + 4 * k, g + kPackWords + 32 * k + 4 * r, 4);
+      const ScalesMins sm = unpack_q4k_scales(words);
+      int32_t sumi = 0, summ = 0;
+      for (int c = 0; c < 4; ++c) {
+        int32_t lo = 0, hi = 0;
+        for (int j = 0; j < 8; ++j) {
+          const uint8_t* codes = g + kPackCodes + 32 * (8 * c + j) + 4 * r;
+          for (int i = 0; i < 4; ++i) {
+            lo += (codes[i] & 0x0f) * q[64 * c + 4 * j + i];
+            hi += (codes[i] >> 4) * q[64 * c + 32 + 4 * j + i];
+          }
+        }
+        sumi += lo * sm.scale[2 * c] + hi * sm.scale[2 * c + 1];
+      }
+      for (int s = 0; s < 8; ++s) summ += sm.min[s] * s32[s];
+      const float step = x.step[b];
+      acc[r] = std::fma(static_cast<float>(sumi), f16_at(g + 2 * r) * step, acc[r]);
+      acc[r] = std::fma(-static_cast<float>(summ), f16_at(g + kPackDmin + 2 * r) * step, acc[r]);
+    }
+  }
+  std::memcpy(out, acc, sizeof acc);
+}
+
+#ifdef CE_X86
+// Byte k of each 32-bit lane as an int32 (one sub-block's scale of each of the eight rows).
+CE_VNNI inline __m256i lane_byte(__m256i words, int k) {
+  return _mm256_and_si256(_mm256_srli_epi32(words, 8 * k), _mm256_set1_epi32(0xff));
+}
+
+// Bytes 2h and 2h + 1 of each 32-bit lane as two int16 (two sub-blocks' mins per row).
+CE_VNNI inline __m256i lane_byte_pair(__m256i words, int h) {
+  const char a = static_cast<char>(2 * h), b = static_cast<char>(2 * h + 1), z = static_cast<char>(0x80);
+  const __m256i pick = _mm256_setr_epi8(a, z, b, z, a + 4, z, b + 4, z, a + 8, z, b + 8, z, a + 12, z, b + 12, z,
+                                        a, z, b, z, a + 4, z, b + 4, z, a + 8, z, b + 8, z, a + 12, z, b + 12, z);
+  return _mm256_shuffle_epi8(words, pick);
+}
+
+CE_VNNI inline __m256i broadcast32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+
+// acc + the dot products of codes (u8) with the four int8 at q repeated in every lane. The
+// broadcast is the instruction's own memory operand ({1to8}), one instruction where the
+// compiler emits two (a broadcast load, then dpbusd): front-end bound at four rows.
+CE_VNNI inline __m256i dpbusd_broadcast(__m256i acc, __m256i codes, const int8_t* q) {
+#if defined(__GNUC__)
+  asm("vpdpbusd %2%{1to8%}, %1, %0" : "+v"(acc) : "v"(codes), "m"(*reinterpret_cast<const int32_t*>(q)));
+  return acc;
+#else
+  return _mm256_dpbusd_epi32(acc, codes, broadcast32(q));
+#endif
+}
+
+// Rows activation rows (<= 4: five accumulators each in 32 registers; 8 rows spilled
+// and ran slower than two passes of 4 over weights then in L1) against a group (8
+// weight rows) at w: out[r * stride + 0..7]. Per 32 codes of the eight rows one dpbusd
+// per activation row; per sub-block one mullo by the eight rows' scales.
+template <int Rows>
+CE_VNNI void packed_vnni(const SuperRow* x, const uint8_t* w, int blocks, float* out, size_t stride) {
+  __m256 acc[Rows];
+  for (int m = 0; m < Rows; ++m) acc[m] = _mm256_setzero_ps();
+  const __m256i nibble = _mm256_set1_epi8(0x0f), low6 = _mm256_set1_epi8(0x3f), low4 = nibble,
+                top2 = _mm256_set1_epi8(0x30);
+  for (int b = 0; b < blocks; ++b) {
+    const uint8_t* g = w + static_cast<size_t>(b) * kPackedBytes;
+    prefetch_block(g, kPackedBytes);
+    // unpack_q4k_scales on eight rows at once
+    const __m256i u0 = load256(g + kPackWords), u1 = load256(g + kPackWords + 32), u2 = load256(g + kPackWords + 64);
+    const __m256i scales[2] = {_mm256_and_si256(u0, low6),
+                               _mm256_or_si256(_mm256_and_si256(u2, low4), _mm256_and_si256(_mm256_srli_epi32(u0, 2), top2))};
+    const __m256i mins[2] = {_mm256_and_si256(u1, low6),
+                             _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), low4),
+                                             _mm256_and_si256(_mm256_srli_epi32(u1, 2), top2))};
+    __m256i isum[Rows], imin[Rows];
+    for (int m = 0; m < Rows; ++m) isum[m] = imin[m] = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      __m256i lo_sum[Rows], hi_sum[Rows];
+      for (int m = 0; m < Rows; ++m) lo_sum[m] = hi_sum[m] = _mm256_setzero_si256();
+      for (int j = 0; j < 8; ++j) {
+        const __m256i codes = load256(g + kPackCodes + 32 * (8 * c + j));
+        const __m256i lo = _mm256_and_si256(codes, nibble), hi = _mm256_and_si256(_mm256_srli_epi16(codes, 4), nibble);
+        for (int m = 0; m < Rows; ++m) {
+          const int8_t* q = x[m].q + b * kSuper + 64 * c + 4 * j;
+          lo_sum[m] = dpbusd_broadcast(lo_sum[m], lo, q);
+          hi_sum[m] = dpbusd_broadcast(hi_sum[m], hi, q + 32);
+        }
+      }
+      const __m256i s_lo = lane_byte(scales[c >> 1], (2 * c) & 3), s_hi = lane_byte(scales[c >> 1], (2 * c + 1) & 3);
+      for (int m = 0; m < Rows; ++m)
+        isum[m] = _mm256_add_epi32(isum[m], _mm256_add_epi32(_mm256_mullo_epi32(lo_sum[m], s_lo), _mm256_mullo_epi32(hi_sum[m], s_hi)));
+    }
+    for (int h = 0; h < 4; ++h) {  // sub-blocks 2h, 2h + 1: mins against the rows' 32-value sums
+      const __m256i pair = lane_byte_pair(mins[h >> 1], h & 1);
+      for (int m = 0; m < Rows; ++m) imin[m] = _mm256_dpwssd_epi32(imin[m], pair, broadcast32(x[m].sum32 + b * 8 + 2 * h));
+    }
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g)));
+    const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g + kPackDmin)));
+    for (int m = 0; m < Rows; ++m) {
+      const __m256 step = _mm256_set1_ps(x[m].step[b]);
+      acc[m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[m]), _mm256_mul_ps(d, step), acc[m]);
+      acc[m] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(imin[m]), _mm256_mul_ps(dmin, step), acc[m]);
+    }
+  }
+  for (int m = 0; m < Rows; ++m) _mm256_storeu_ps(out + m * stride, acc[m]);
+}
+
+template <int Rows>
+CE_VNNI void packed_vnni_range(const SuperRow* x, const uint8_t* w, int blocks, int g0, int g1, float* out, size_t stride) {
+  for (int g = g0; g < g1; ++g)
+    packed_vnni<Rows>(x, w + static_cast<size_t>(g) * blocks * kPackedBytes, blocks, out + kPackRows * g, stride);
+}
+#endif
+
+// `rows` (<= kRowBlock) activation rows against groups [g0, g1): out[r * stride + 8g + i].
+void packed_range(Kernel kernel, const SuperRow* x, int rows, const uint8_t* w, int blocks, int g0, int g1, float* out,
+                  size_t stride) {
+#ifdef CE_X86
+  if (kernel == Kernel::kVnni) {
+    switch (rows) {
+      case 1: return packed_vnni_range<1>(x, w, blocks, g0, g1, out, stride);
+      case 2: return packed_vnni_range<2>(x, w, blocks, g0, g1, out, stride);
+      case 3: return packed_vnni_range<3>(x, w, blocks, g0, g1, out, stride);
+      default: return packed_vnni_range<4>(x, w, blocks, g0, g1, out, stride);
+    }
+  }
+#endif
+  (void)kernel;
+  for (int g = g0; g < g1; ++g)
+    for (int r = 0; r < rows; ++r)
+      packed_group_portable(x[r], w + static_cast<size_t>(g) * blocks * kPackedBytes, blocks, out + r * stride + kPackRows * g);
+}
+
+void packed_linear(const SuperActivations& a, const uint8_t* w, float* out, int M, int N, int K) {
+  const Kernel kernel = active_kernel();
+  const int blocks = K / kSuper;
+  for_row_ranges(M, N / kPackRows, K, [&](int g0, int g1, int m0, int rows) {
+    SuperRow xr[kRowBlock];
+    for (int r = 0; r < rows; ++r) xr[r] = super_row(a, m0 + r, K);
+    packed_range(kernel, xr, rows, w, blocks, g0, g1, out + static_cast<size_t>(m0) * N, N);
+  }, kRowBlock, static_cast<size_t>(blocks) * kPackedBytes);
+}
+
 }  // namespace
 
 void kquant_dequantize_row(int ggml_type, const uint8_t* row, int64_t cols, float* out) {
@@ -447,10 +646,46 @@ void kquant_dequantize_row(int ggml_type, const uint8_t* row, int64_t cols, floa
   }
 }
 
-bool kquant_supported(int ggml_type) { return ggml_type == quant::Q4_K || ggml_type == quant::Q6_K; }
+bool kquant_supported(int ggml_type) {
+  return ggml_type == quant::Q4_K || ggml_type == quant::Q6_K || ggml_type == kQ4KPacked;
+}
 
 int64_t kquant_row_bytes(int ggml_type, int64_t K) {
-  return K / kSuper * (ggml_type == quant::Q4_K ? kQ4KBytes : kQ6KBytes);
+  return K / kSuper * (ggml_type == quant::Q6_K ? kQ6KBytes : kQ4KBytes);
+}
+
+bool kquant_packs(int ggml_type, int64_t rows) {
+  static const bool allowed = [] {
+    const char* env = std::getenv("COMPILER_EXPERT_KQUANT_PACK");
+    return !(env && std::string(env) == "0");
+  }();
+  return allowed && ggml_type == quant::Q4_K && rows % kPackRows == 0 && active_kernel() == Kernel::kVnni;
+}
+
+void kquant_pack_rows(const uint8_t* in, int64_t rows, int64_t K, uint8_t* out) {
+  const int blocks = static_cast<int>(K / kSuper);
+  const size_t group_bytes = static_cast<size_t>(blocks) * kPackedBytes;
+  parallel_for(static_cast<int>(rows / kPackRows), [&](int g0, int g1) {
+    std::vector<uint8_t> copy(group_bytes);  // the group's rows, when packing in place
+    for (int g = g0; g < g1; ++g) {
+      const uint8_t* src = in + g * group_bytes;
+      if (in == out) src = static_cast<const uint8_t*>(std::memcpy(copy.data(), src, group_bytes));
+      for (int b = 0; b < blocks; ++b) {
+        const uint8_t* rows8[kPackRows];
+        for (int r = 0; r < kPackRows; ++r) rows8[r] = src + (static_cast<size_t>(r) * blocks + b) * kQ4KBytes;
+        pack_block(rows8, out + g * group_bytes + static_cast<size_t>(b) * kPackedBytes);
+      }
+    }
+  });
+}
+
+void kquant_dequantize_packed_row(const uint8_t* tensor, int64_t row, int64_t cols, float* out) {
+  const int blocks = static_cast<int>(cols / kSuper);
+  const uint8_t* group = tensor + row / kPackRows * blocks * kPackedBytes;
+  std::vector<uint8_t> q4k(static_cast<size_t>(blocks) * kQ4KBytes);
+  for (int b = 0; b < blocks; ++b)
+    unpack_block(group + static_cast<size_t>(b) * kPackedBytes, static_cast<int>(row % kPackRows), q4k.data() + b * kQ4KBytes);
+  kquant_dequantize_row(quant::Q4_K, q4k.data(), cols, out);
 }
 
 void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* out, int M, int N, int K) {
@@ -460,9 +695,10 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
   const int blocks = K / kSuper;
   const Kernel kernel = active_kernel();
   const SuperActivations a = quantize_super(x, M, K);
+  if (ggml_type == kQ4KPacked) return packed_linear(a, w, out, M, N, K);
   const size_t row_bytes = static_cast<size_t>(kquant_row_bytes(ggml_type, K));
   if (M == 1) {
-    const SuperRow x1{a.q.data(), a.step.data(), a.sum16.data(), a.min_terms.data()};
+    const SuperRow x1 = super_row(a, 0, K);
     parallel_for(N, [&](int n0, int n1) { range_dispatch(kernel, ggml_type, &x1, 1, w, row_bytes, blocks, n0, n1, out, 0); });
     return;
   }
@@ -470,10 +706,7 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
   const int row_block = kernel == Kernel::kVnni ? kMaxRowBlock : kRowBlock;
   for_row_ranges(M, N, K, [&](int n0, int n1, int m0, int rows) {
     SuperRow xr[kMaxRowBlock] = {};
-    for (int r = 0; r < rows; ++r) {
-      const size_t m = m0 + r;
-      xr[r] = {a.q.data() + m * K, a.step.data() + m * blocks, a.sum16.data() + m * (K / 16), a.min_terms.data() + m * (K / 32)};
-    }
+    for (int r = 0; r < rows; ++r) xr[r] = super_row(a, m0 + r, K);
     range_dispatch(kernel, ggml_type, xr, rows, w, row_bytes, blocks, n0, n1, out + static_cast<size_t>(m0) * N, N);
   }, row_block, row_bytes);
 }

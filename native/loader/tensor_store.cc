@@ -86,6 +86,16 @@ mx::array Linear::apply(const mx::array& x) const {
 }
 
 mx::array Linear::rows(const mx::array& ids) const {
+  if (kquant == kernels::kQ4KPacked) {  // row i lives in group i / 8: dequantize it from there
+    const int64_t cols = weight.shape(1) / kernels::kquant_row_bytes(kquant, 256) * 256;
+    const mx::array at = mx::astype(ids, mx::int64);
+    mx::eval(at);
+    const int n = static_cast<int>(at.size());
+    std::vector<float> out(static_cast<size_t>(n * cols));
+    for (int i = 0; i < n; ++i)
+      kernels::kquant_dequantize_packed_row(weight.data<uint8_t>(), at.data<int64_t>()[i], cols, out.data() + i * cols);
+    return mx::array(out.begin(), {n, static_cast<int>(cols)}, mx::float32);
+  }
   if (kquant) {  // a few rows per step: gather their blocks, dequantize them here
     mx::array raw = mx::take(weight, ids, 0);
     mx::eval(raw);
@@ -208,6 +218,10 @@ Linear TensorStore::linear(const std::string& name) {
       uint8_t* blocks = alloc<uint8_t>(rows * row_bytes);
       read_into(w, 0, w.nbytes, blocks);
       lin.kquant = type;
+      if (kernels::kquant_packs(type, rows)) {  // the VNNI kernels' layout (cpu_kernels.h)
+        kernels::kquant_pack_rows(blocks, rows, cols, blocks);
+        lin.kquant = kernels::kQ4KPacked;
+      }
       lin.weight = adopt(blocks, {static_cast<int>(rows), static_cast<int>(row_bytes)}, mx::uint8);
     } else if (const auto affine = quant::affine_shape(type)) {
       check_in_file(w);

@@ -1,4 +1,5 @@
-// Our K-quant kernels (Q4_K and Q6_K super-blocks as GGUF stores them; AVX-512 VNNI,
+// Our K-quant kernels (Q4_K and Q6_K super-blocks as GGUF stores them, Q4_K packed by
+// eight rows as loading lays it out on the VNNI tier; AVX-512 VNNI,
 // AVX2 and portable, 1-3 threads, 1-64 rows of x) against two references built here
 // from the same bytes by an independent dequantizer (test/fixtures/ggmlBlocks.ts):
 //  - exact: float64 sum of the dequantized weights times the activations rounded to
@@ -75,40 +76,83 @@ type Run = [threads: number, kernel?: 'avx2' | 'portable'];
 const runs: Run[] = [[1], [2], [3], [2, 'avx2'], [2, 'portable']];
 const order = ['portable', 'avx2', 'avx512-vnni'];
 
+// Q4_K rows packed by eight (cpu_kernels.h kQ4KPacked: loading's layout on the VNNI tier;
+// the portable code computes it on every tier) against the same references as the GGUF
+// layout: N in eights only.
+const PACKED_Q4_K = 1012;
+const packedShapes: [M: number, N: number, K: number][] = [
+  [1, 8, 256],
+  [2, 16, 1536],
+  [4, 24, 1536], // one 4-row block of activations
+  [5, 16, 256], // a 4-row block and a single row
+  [8, 8, 512], // two 4-row blocks, one group: the extreme case too
+  [13, 40, 512], // three blocks and a single row over five groups
+  [64, 16, 1024], // activations rounded by several threads
+];
+
+function testCase(label: string, typeId: number, blocks: Buffer, x: Float32Array, M: number, N: number, K: number,
+  ref: ReturnType<typeof references>, threads: number, kernel?: 'avx2' | 'portable') {
+  t.test(`${label}, ${threads} thread(s)${kernel ? `, at most ${kernel}` : ''}`, async (t) => {
+    const { ours, kernel: used } = await native().kquantCheck(typeId, blocks, x, M, N, K, threads, kernel);
+    const best = native().cpuKernel;
+    t.equal(used, kernel && order.indexOf(kernel) < order.indexOf(best) ? kernel : best, 'the kernel asked for ran');
+    t.equal(ours.length, M * N);
+    let scale = 0;
+    for (const v of ref.exact) scale = Math.max(scale, Math.abs(v));
+    const slack = 1e-5 * Math.max(1, scale);
+    let worstExact = 0, worstRatio = 0;
+    for (let i = 0; i < ours.length; i++) {
+      worstExact = Math.max(worstExact, Math.abs(ours[i] - ref.exact[i]));
+      worstRatio = Math.max(worstRatio, Math.abs(ours[i] - ref.plain[i]) / (ref.bound[i] + slack));
+    }
+    t.ok(worstExact <= slack, `vs exact int8 model: max error ${worstExact.toExponential(2)} (scale ${scale.toFixed(2)})`);
+    t.ok(worstRatio <= 1, `vs unrounded W x: worst error is ${(100 * worstRatio).toFixed(1)}% of the rounding bound`);
+  });
+}
+
+function inputs(type: KType, M: number, N: number, K: number, extreme: boolean, salt: number) {
+  const r = rng(M * 7919 + N * 31 + K + salt);
+  const blocks = extreme ? extremeTensor(type, N, K) : randomTensor(type, N, K, M * 1000 + N + K + salt);
+  // Extreme inputs: every value +-1, so every int8 activation is +-127.
+  const x = Float32Array.from({ length: M * K }, () => (extreme ? (r() < 0.5 ? -1 : 1) : r() * 2 - 1));
+  return { blocks, x, ref: references(type, blocks, x, M, N, K) };
+}
+
 for (const type of ['Q4_K', 'Q6_K'] as const) {
   for (const [M, N, K] of shapes) {
     for (const extreme of K === 512 ? [false, true] : [false]) {
-      const r = rng(M * 7919 + N * 31 + K + (type === 'Q6_K' ? 1 : 0));
-      const blocks = extreme ? extremeTensor(type, N, K) : randomTensor(type, N, K, M * 1000 + N + K);
-      // Extreme inputs: every value +-1, so every int8 activation is +-127.
-      const x = Float32Array.from({ length: M * K }, () => (extreme ? (r() < 0.5 ? -1 : 1) : r() * 2 - 1));
-      const ref = references(type, blocks, x, M, N, K);
-      for (const [threads, kernel] of runs) {
-        t.test(`${type} M=${M} N=${N} K=${K}${extreme ? ' extreme' : ''}, ${threads} thread(s)${kernel ? `, at most ${kernel}` : ''}`, async (t) => {
-          const { ours, kernel: used } = await native().kquantCheck(TYPE_ID[type], blocks, x, M, N, K, threads, kernel);
-          const best = native().cpuKernel;
-          t.equal(used, kernel && order.indexOf(kernel) < order.indexOf(best) ? kernel : best, 'the kernel asked for ran');
-          t.equal(ours.length, M * N);
-          let scale = 0;
-          for (const v of ref.exact) scale = Math.max(scale, Math.abs(v));
-          const slack = 1e-5 * Math.max(1, scale);
-          let worstExact = 0, worstRatio = 0;
-          for (let i = 0; i < ours.length; i++) {
-            worstExact = Math.max(worstExact, Math.abs(ours[i] - ref.exact[i]));
-            worstRatio = Math.max(worstRatio, Math.abs(ours[i] - ref.plain[i]) / (ref.bound[i] + slack));
-          }
-          t.ok(worstExact <= slack, `vs exact int8 model: max error ${worstExact.toExponential(2)} (scale ${scale.toFixed(2)})`);
-          t.ok(worstRatio <= 1, `vs unrounded W x: worst error is ${(100 * worstRatio).toFixed(1)}% of the rounding bound`);
-        });
-      }
+      const { blocks, x, ref } = inputs(type, M, N, K, extreme, type === 'Q6_K' ? 1 : 0);
+      for (const [threads, kernel] of runs)
+        testCase(`${type} M=${M} N=${N} K=${K}${extreme ? ' extreme' : ''}`, TYPE_ID[type], blocks, x, M, N, K, ref, threads, kernel);
     }
   }
 }
+
+for (const [M, N, K] of packedShapes) {
+  for (const extreme of K === 512 ? [false, true] : [false]) {
+    const { blocks, x, ref } = inputs('Q4_K', M, N, K, extreme, 2);
+    for (const [threads, kernel] of runs)
+      testCase(`packed Q4_K M=${M} N=${N} K=${K}${extreme ? ' extreme' : ''}`, PACKED_Q4_K, blocks, x, M, N, K, ref, threads, kernel);
+  }
+}
+
+// The portable code and the VNNI kernel add the same exact integer sums with the same
+// float steps in the same order: the packed layout gives the same bits on every tier.
+t.test('packed Q4_K: every tier gives the same bits', { skip: native().cpuKernel === 'avx512-vnni' ? false : `the VNNI kernel needs AVX-512 VNNI (this machine: ${native().cpuKernel})` }, async (t) => {
+  for (const [M, N, K] of [[1, 16, 512], [3, 24, 1536], [9, 8, 256]]) {
+    const { blocks, x } = inputs('Q4_K', M, N, K, false, 3);
+    const vnni = await native().kquantCheck(PACKED_Q4_K, blocks, x, M, N, K, 2);
+    const portable = await native().kquantCheck(PACKED_Q4_K, blocks, x, M, N, K, 2, 'portable');
+    t.equal(portable.kernel, 'portable');
+    t.same(Buffer.from(portable.ours.buffer), Buffer.from(vnni.ours.buffer), `M=${M} N=${N} K=${K}`);
+  }
+});
 
 t.test('bad shapes are a typed error', async (t) => {
   const blocks = randomTensor('Q4_K', 2, 256, 1);
   await t.rejects(() => native().kquantCheck(TYPE_ID.Q4_K, blocks, new Float32Array(255), 1, 2, 255, 1), /inconsistent shapes/);
   await t.rejects(() => native().kquantCheck(TYPE_ID.Q4_0, blocks, new Float32Array(256), 1, 2, 256, 1), /unsupported type/);
+  await t.rejects(() => native().kquantCheck(PACKED_Q4_K, blocks, new Float32Array(256), 1, 2, 256, 1), /packed Q4_K needs N in eights/);
 });
 
 // The benchmark's arithmetic ceiling (scripts/bench-speed.mjs): measured on the tier the
