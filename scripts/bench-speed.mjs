@@ -123,9 +123,15 @@ async function runOursBatch(path) {
   const c = model.config;
   const capacity = Math.ceil(FORK_PREFIX / 256) * 256; // the cache grows in steps of 256 positions
   const forkBytes = 2 * c.numLayers * c.numKvHeads * c.headDim * (model.info.kvCacheType === 'float16' ? 2 : 4) * capacity;
-  let t = performance.now();
-  await long.inject(ids.slice(FORK_PREFIX, FORK_PREFIX + 50));
-  const injectMs = performance.now() - t;
+  // Inject into a fork of it, five times (the median): one sample swung 460-830 ms here.
+  const injectMs = [];
+  for (let i = 0; i < 5; i++) {
+    const f = await long.fork();
+    const t = performance.now();
+    await f.inject(ids.slice(FORK_PREFIX, FORK_PREFIX + 50));
+    injectMs.push(performance.now() - t);
+    f.dispose();
+  }
   long.dispose();
   // The arithmetic these threads can do at most: the kernels' inner step on registers
   // alone. A token costs one multiply-add per weight of the layers and the output head.
@@ -138,7 +144,7 @@ async function runOursBatch(path) {
     boundTps: (ceiling.gmacs * 1e9) / macsPerToken,
     inject50BoundMs: ((50 * layerMacs + headMacs) / (ceiling.gmacs * 1e9)) * 1000, // logits of the last token only
   };
-  return { batched, forkMs: forkMs.sort((a, b) => a - b)[2], forkBytes, forkPrefix: FORK_PREFIX, inject50Ms: injectMs, arithmetic };
+  return { batched, forkMs: forkMs.sort((a, b) => a - b)[2], forkBytes, forkPrefix: FORK_PREFIX, inject50Ms: injectMs.sort((a, b) => a - b)[2], arithmetic };
 }
 
 async function runLlamaBatch(path) {

@@ -12,6 +12,7 @@
 #include "kernels/kquant_linear.h"
 #include "kernels/quantized_linear.h"
 #include "kernels/thread_pool.h"
+#include "loader/ggml_quants.h"
 
 namespace ce::addon {
 
@@ -58,7 +59,8 @@ std::string kernel_arg(const Napi::CallbackInfo& info, size_t at) {
 
 // kquantCheck(type, blocks, x, M, N, K, threads, kernel?) → Promise<{ ours, kernel }>:
 // x [M, K] times the Q4_K/Q6_K rows in `blocks` (GGUF bytes), through our kernel. With
-// type kQ4KPacked the Q4_K rows are packed first (N a multiple of 8), as loading does.
+// a packed type (kQ4KPacked, kQ6KPacked) the rows are packed first (N a multiple of 8),
+// as loading does.
 Napi::Value KQuantCheck(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int type = info[0].As<Napi::Number>().Int32Value();
@@ -69,9 +71,9 @@ Napi::Value KQuantCheck(const Napi::CallbackInfo& info) {
   if (!kernels::kquant_supported(type) || M <= 0 || N <= 0 || K <= 0 || K % 256 != 0 ||
       x.size() != size_t(M) * K || w.size() != size_t(N) * kernels::kquant_row_bytes(type, K))
     throw_js(env, codes::kInvalidArgument, "[kquantCheck] inconsistent shapes or unsupported type");
-  if (type == kernels::kQ4KPacked) {
-    if (N % 8 != 0) throw_js(env, codes::kInvalidArgument, "[kquantCheck] packed Q4_K needs N in eights");
-    kernels::kquant_pack_rows(w.data(), N, K, w.data());
+  if (kernels::kquant_is_packed(type)) {
+    if (N % 8 != 0) throw_js(env, codes::kInvalidArgument, "[kquantCheck] packed rows need N in eights");
+    kernels::kquant_pack_rows(type == kernels::kQ6KPacked ? quant::Q6_K : quant::Q4_K, w.data(), N, K, w.data());
   }
   return run_kernel_check(env, threads, kernel_arg(info, 7), [=]() {
     mx::array xa(x.begin(), {M, K}, mx::float32);

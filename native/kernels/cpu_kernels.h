@@ -20,7 +20,7 @@ constexpr int kSuperBlock = 256;  // values per K-quant block
 void quantized_linear_cpu(const float* x, const uint32_t* w, const void* scales, const void* biases,
                           bool half_scales, float* out, int M, int N, int K, int group, int bits);
 
-// GGUF K-quant super-blocks (Q4_K, Q6_K: GGML type ids 12, 14; kQ4KPacked below), 256 weights each.
+// GGUF K-quant super-blocks (Q4_K, Q6_K: GGML type ids 12, 14; packed forms below), 256 weights each.
 bool kquant_supported(int ggml_type);
 // Bytes of one row of `K` weights (K a multiple of 256).
 int64_t kquant_row_bytes(int ggml_type, int64_t K);
@@ -29,22 +29,27 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
 // One row of blocks as float32 values (embedding lookups; exact).
 void kquant_dequantize_row(int ggml_type, const uint8_t* row, int64_t cols, float* out);
 
-// Q4_K rows repacked eight at a time (kquant_pack_rows), a layout of our own with the
-// same bytes per row: one 32-byte load holds four codes of each of eight weight rows,
-// so VNNI's dpbusd multiplies them with four activation bytes broadcast and yields the
-// eight rows' partial sums in eight lanes, the sub-block scale applied once per 32
-// values instead of once per 16 codes. Tensors of this type are [N, row bytes] as Q4_K's
-// but row n lives in group n / 8; every kernel tier computes it (bit for bit alike).
+// Q4_K and Q6_K rows repacked eight at a time (kquant_pack_rows), a layout of our own
+// with the same bytes per row: one 32-byte load holds four codes of each of eight weight
+// rows, so VNNI's dpbusd multiplies them with four activation bytes broadcast and yields
+// the eight rows' partial sums in eight lanes, each sub-block scale applied once per
+// sub-block for eight rows instead of once per 16 codes of one. Tensors of these types
+// are [N, row bytes] as their base type's but row n lives in group n / 8; every kernel
+// tier computes them (bit for bit alike).
 constexpr int kQ4KPacked = 1012;
-// Whether loading should repack a Q4_K tensor of `rows` rows: the active tier has a
-// kernel for the packed form (AVX-512 VNNI), rows come in eights, and
+constexpr int kQ6KPacked = 1014;
+bool kquant_is_packed(int ggml_type);
+// Whether loading should repack a Q4_K or Q6_K tensor of `rows` rows: the active tier has
+// a kernel for the packed form (AVX-512 VNNI), rows come in eights, and
 // COMPILER_EXPERT_KQUANT_PACK is not 0.
 bool kquant_packs(int ggml_type, int64_t rows);
-// Repacks `rows` (a multiple of 8) Q4_K rows of K weights from `in` to `out`, which may
-// be the same buffer.
-void kquant_pack_rows(const uint8_t* in, int64_t rows, int64_t K, uint8_t* out);
-// Row `row` of a packed tensor as float32 values (exact, as kquant_dequantize_row).
-void kquant_dequantize_packed_row(const uint8_t* tensor, int64_t row, int64_t cols, float* out);
+// The packed type of a Q4_K or Q6_K tensor.
+int kquant_packed_type(int ggml_type);
+// Repacks `rows` (a multiple of 8) rows of K weights of `ggml_type` (Q4_K or Q6_K) from
+// `in` to `out`, which may be the same buffer.
+void kquant_pack_rows(int ggml_type, const uint8_t* in, int64_t rows, int64_t K, uint8_t* out);
+// Row `row` of a tensor of a packed type as float32 values (exact, as kquant_dequantize_row).
+void kquant_dequantize_packed_row(int packed_type, const uint8_t* tensor, int64_t row, int64_t cols, float* out);
 
 // Causal grouped-query attention over a KV cache (attention_cpu.cc): q and out
 // [H, L, D] (RoPE applied), k and v [KV, capacity, D] already holding positions

@@ -435,53 +435,73 @@ void range_dispatch(Kernel kernel, int type, const SuperRow* x, int rows, const 
 }
 
 
-// ---- Q4_K packed by eight rows (kQ4KPacked) -------------------------------------
-// Group-block (g, b) is super-block b of rows 8g..8g+7, 1,152 bytes (8 × 144) at
-// (g × blocks + b) × 1152, so group g spans exactly the bytes of its eight rows:
-//   [0, 16)     the rows' d (float16), row r at 2r
-//   [16, 32)    their dmin
-//   [32, 128)   each row's 12 bytes of 6-bit scales and mins as three 4-byte words,
-//               word k of row r at 32 + 32k + 4r: word k of all eight rows is one vector
-//   [128, 1152) codes, 32 bytes per (chunk c, j): row r's bytes 16 + 32c + 4j .. +3 at 4r
-//               (low nibbles: values 64c + 4j.., high: 64c + 32 + 4j.. of that row)
+// ---- K-quant rows packed by eight (kQ4KPacked, kQ6KPacked) ------------------------
+// Group-block (g, b) is super-block b of rows 8g..8g+7 (8 × the type's block bytes) at
+// (g × blocks + b) × that, so group g spans exactly the bytes of its eight rows. Each
+// field of a block is cut into chunks; chunk c of row r lands at the field's region +
+// (8c + r) × chunk bytes, so one 32-byte load holds the same four bytes of eight rows
+// and dpbusd gives the eight rows' partial sums in eight lanes.
+//   Q4_K (1,152 bytes): [0, 16) d (f16) · [16, 32) dmin · [32, 128) the 12 bytes of
+//     6-bit scales and mins as three 4-byte words · [128, 1152) codes, 4-byte chunks
+//     (chunk 8c + j: low nibbles values 64c + 4j.., high nibbles 64c + 32 + 4j..)
+//   Q6_K (1,680 bytes): [0, 16) d · [16, 144) the 16 int8 sub-scales, one byte a chunk
+//     (sub-block s of row r at 16 + 8s + r: eight rows' scale is one 8-byte load) ·
+//     [144, 1168) ql, 4-byte chunks · [1168, 1680) qh, 4-byte chunks
 constexpr int kPackRows = 8;
-constexpr int kPackedBytes = kPackRows * kQ4KBytes;
-constexpr int kPackDmin = 16, kPackWords = 32, kPackCodes = 128;
 
-void pack_block(const uint8_t* const rows[kPackRows], uint8_t* g) {  // rows[r]: row r's Q4_K block
-  for (int r = 0; r < kPackRows; ++r) {
-    const uint8_t* blk = rows[r];
-    std::memcpy(g + 2 * r, blk, 2);
-    std::memcpy(g + kPackDmin + 2 * r, blk + 2, 2);
-    for (int k = 0; k < 3; ++k) std::memcpy(g + kPackWords + 32 * k + 4 * r, blk + 4 + 4 * k, 4);
-    for (int cj = 0; cj < 32; ++cj) std::memcpy(g + kPackCodes + 32 * cj + 4 * r, blk + 16 + 4 * cj, 4);
-  }
+struct PackField {
+  int offset;  // in the type's own block
+  int chunk;   // bytes per chunk
+  int chunks;
+};
+constexpr PackField kQ4KFields[] = {{0, 2, 1}, {2, 2, 1}, {4, 4, 3}, {16, 4, 32}};
+constexpr PackField kQ6KFields[] = {{208, 2, 1}, {192, 1, 16}, {0, 4, 32}, {128, 4, 16}};
+constexpr int kQ4KPackDmin = 16, kQ4KPackWords = 32, kQ4KPackCodes = 128;
+constexpr int kQ6KPackScales = 16, kQ6KPackLow = 144, kQ6KPackHigh = 1168;
+
+int packed_base(int type) { return type == kQ6KPacked ? quant::Q6_K : quant::Q4_K; }
+int block_bytes(int base) { return base == quant::Q6_K ? kQ6KBytes : kQ4KBytes; }
+
+template <typename Fn>  // fn(offset in the packed group-block, offset in row r's block, bytes)
+void for_each_chunk(int base, int r, const Fn& fn) {
+  int region = 0;
+  const auto walk = [&](const auto& fields) {
+    for (const PackField& f : fields) {
+      for (int c = 0; c < f.chunks; ++c) fn(region + (kPackRows * c + r) * f.chunk, f.offset + c * f.chunk, f.chunk);
+      region += kPackRows * f.chunk * f.chunks;
+    }
+  };
+  if (base == quant::Q6_K) walk(kQ6KFields);
+  else walk(kQ4KFields);
 }
 
-void unpack_block(const uint8_t* g, int r, uint8_t* blk) {  // row r's Q4_K block back
-  std::memcpy(blk, g + 2 * r, 2);
-  std::memcpy(blk + 2, g + kPackDmin + 2 * r, 2);
-  for (int k = 0; k < 3; ++k) std::memcpy(blk + 4 + 4 * k, g + kPackWords + 32 * k + 4 * r, 4);
-  for (int cj = 0; cj < 32; ++cj) std::memcpy(blk + 16 + 4 * cj, g + kPackCodes + 32 * cj + 4 * r, 4);
+void pack_block(int base, const uint8_t* const rows[kPackRows], uint8_t* g) {  // rows[r]: row r's block
+  for (int r = 0; r < kPackRows; ++r)
+    for_each_chunk(base, r, [&](int at, int from, int bytes) { std::memcpy(g + at, rows[r] + from, bytes); });
+}
+
+void unpack_block(int base, const uint8_t* g, int r, uint8_t* blk) {  // row r's block back
+  for_each_chunk(base, r, [&](int at, int from, int bytes) { std::memcpy(blk + from, g + at, bytes); });
 }
 
 // The eight outputs of a group for one activation row. The integer sums are exact in
-// any order and the float steps are the VNNI kernel's, in its order: both give the same bits.
-void packed_group_portable(const SuperRow& x, const uint8_t* w, int blocks, float* out) {
+// any order and the float steps are the VNNI kernels', in their order: both give the same bits.
+void packed_q4k_portable(const SuperRow& x, const uint8_t* w, int blocks, float* out) {
+  constexpr int kBytes = kPackRows * kQ4KBytes;
   float acc[kPackRows] = {};
   for (int b = 0; b < blocks; ++b) {
-    const uint8_t* g = w + static_cast<size_t>(b) * kPackedBytes;
+    const uint8_t* g = w + static_cast<size_t>(b) * kBytes;
     const int8_t* q = x.q + b * kSuper;
     const int16_t* s32 = x.sum32 + b * 8;
     for (int r = 0; r < kPackRows; ++r) {
       uint8_t words[12];
-      for (int k = 0; k < 3; ++k) std::memcpy(words + 4 * k, g + kPackWords + 32 * k + 4 * r, 4);
+      for (int k = 0; k < 3; ++k) std::memcpy(words + 4 * k, g + kQ4KPackWords + 32 * k + 4 * r, 4);
       const ScalesMins sm = unpack_q4k_scales(words);
       int32_t sumi = 0, summ = 0;
       for (int c = 0; c < 4; ++c) {
         int32_t lo = 0, hi = 0;
         for (int j = 0; j < 8; ++j) {
-          const uint8_t* codes = g + kPackCodes + 32 * (8 * c + j) + 4 * r;
+          const uint8_t* codes = g + kQ4KPackCodes + 32 * (8 * c + j) + 4 * r;
           for (int i = 0; i < 4; ++i) {
             lo += (codes[i] & 0x0f) * q[64 * c + 4 * j + i];
             hi += (codes[i] >> 4) * q[64 * c + 32 + 4 * j + i];
@@ -492,7 +512,37 @@ void packed_group_portable(const SuperRow& x, const uint8_t* w, int blocks, floa
       for (int s = 0; s < 8; ++s) summ += sm.min[s] * s32[s];
       const float step = x.step[b];
       acc[r] = std::fma(static_cast<float>(sumi), f16_at(g + 2 * r) * step, acc[r]);
-      acc[r] = std::fma(-static_cast<float>(summ), f16_at(g + kPackDmin + 2 * r) * step, acc[r]);
+      acc[r] = std::fma(-static_cast<float>(summ), f16_at(g + kQ4KPackDmin + 2 * r) * step, acc[r]);
+    }
+  }
+  std::memcpy(out, acc, sizeof acc);
+}
+
+// Q6_K's code of value i of a half (0-127) in packed chunk words: the low nibble from ql
+// chunk (i & 31) / 4 (+ 8 for runs 1 and 3), nibble i / 64; 2 bits of qh chunk (i & 31) / 4 at 2 × run.
+void packed_q6k_portable(const SuperRow& x, const uint8_t* w, int blocks, float* out) {
+  constexpr int kBytes = kPackRows * kQ6KBytes;
+  float acc[kPackRows] = {};
+  for (int b = 0; b < blocks; ++b) {
+    const uint8_t* g = w + static_cast<size_t>(b) * kBytes;
+    const int8_t* q = x.q + b * kSuper;
+    const int16_t* s16 = x.sum16 + b * 16;
+    for (int r = 0; r < kPackRows; ++r) {
+      int32_t sumi = 0, offset = 0;
+      for (int s = 0; s < 16; ++s) {
+        const int h = s >> 3, run = (s >> 1) & 3, part = s & 1;
+        int32_t dot = 0;
+        for (int l = 16 * part; l < 16 * part + 16; ++l) {
+          const uint8_t lo = g[kQ6KPackLow + 32 * (16 * h + 8 * (run & 1) + l / 4) + 4 * r + l % 4];
+          const uint8_t hi = g[kQ6KPackHigh + 32 * (8 * h + l / 4) + 4 * r + l % 4];
+          const int code = ((lo >> (4 * (run >> 1))) & 0x0f) | (((hi >> (2 * run)) & 3) << 4);
+          dot += code * q[128 * h + 32 * run + l];
+        }
+        const int scale = static_cast<int8_t>(g[kQ6KPackScales + 8 * s + r]);
+        sumi += dot * scale;
+        offset += scale * s16[s];
+      }
+      acc[r] = std::fma(static_cast<float>(sumi - 32 * offset), f16_at(g + 2 * r) * x.step[b], acc[r]);
     }
   }
   std::memcpy(out, acc, sizeof acc);
@@ -531,20 +581,21 @@ CE_VNNI inline __m256i dpbusd_broadcast(__m256i acc, __m256i codes, const int8_t
 }
 
 // Rows activation rows (<= 4: five accumulators each in 32 registers; 8 rows spilled
-// and ran slower than two passes of 4 over weights then in L1) against a group (8
+// and ran slower than two passes of 4 over weights then in L1) against a Q4_K group (8
 // weight rows) at w: out[r * stride + 0..7]. Per 32 codes of the eight rows one dpbusd
 // per activation row; per sub-block one mullo by the eight rows' scales.
 template <int Rows>
-CE_VNNI void packed_vnni(const SuperRow* x, const uint8_t* w, int blocks, float* out, size_t stride) {
+CE_VNNI void packed_q4k_vnni(const SuperRow* x, const uint8_t* w, int blocks, float* out, size_t stride) {
+  constexpr int kBytes = kPackRows * kQ4KBytes;
   __m256 acc[Rows];
   for (int m = 0; m < Rows; ++m) acc[m] = _mm256_setzero_ps();
   const __m256i nibble = _mm256_set1_epi8(0x0f), low6 = _mm256_set1_epi8(0x3f), low4 = nibble,
                 top2 = _mm256_set1_epi8(0x30);
   for (int b = 0; b < blocks; ++b) {
-    const uint8_t* g = w + static_cast<size_t>(b) * kPackedBytes;
-    prefetch_block(g, kPackedBytes);
+    const uint8_t* g = w + static_cast<size_t>(b) * kBytes;
+    prefetch_block(g, kBytes);
     // unpack_q4k_scales on eight rows at once
-    const __m256i u0 = load256(g + kPackWords), u1 = load256(g + kPackWords + 32), u2 = load256(g + kPackWords + 64);
+    const __m256i u0 = load256(g + kQ4KPackWords), u1 = load256(g + kQ4KPackWords + 32), u2 = load256(g + kQ4KPackWords + 64);
     const __m256i scales[2] = {_mm256_and_si256(u0, low6),
                                _mm256_or_si256(_mm256_and_si256(u2, low4), _mm256_and_si256(_mm256_srli_epi32(u0, 2), top2))};
     const __m256i mins[2] = {_mm256_and_si256(u1, low6),
@@ -556,7 +607,7 @@ CE_VNNI void packed_vnni(const SuperRow* x, const uint8_t* w, int blocks, float*
       __m256i lo_sum[Rows], hi_sum[Rows];
       for (int m = 0; m < Rows; ++m) lo_sum[m] = hi_sum[m] = _mm256_setzero_si256();
       for (int j = 0; j < 8; ++j) {
-        const __m256i codes = load256(g + kPackCodes + 32 * (8 * c + j));
+        const __m256i codes = load256(g + kQ4KPackCodes + 32 * (8 * c + j));
         const __m256i lo = _mm256_and_si256(codes, nibble), hi = _mm256_and_si256(_mm256_srli_epi16(codes, 4), nibble);
         for (int m = 0; m < Rows; ++m) {
           const int8_t* q = x[m].q + b * kSuper + 64 * c + 4 * j;
@@ -573,7 +624,7 @@ CE_VNNI void packed_vnni(const SuperRow* x, const uint8_t* w, int blocks, float*
       for (int m = 0; m < Rows; ++m) imin[m] = _mm256_dpwssd_epi32(imin[m], pair, broadcast32(x[m].sum32 + b * 8 + 2 * h));
     }
     const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g)));
-    const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g + kPackDmin)));
+    const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g + kQ4KPackDmin)));
     for (int m = 0; m < Rows; ++m) {
       const __m256 step = _mm256_set1_ps(x[m].step[b]);
       acc[m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[m]), _mm256_mul_ps(d, step), acc[m]);
@@ -583,40 +634,113 @@ CE_VNNI void packed_vnni(const SuperRow* x, const uint8_t* w, int blocks, float*
   for (int m = 0; m < Rows; ++m) _mm256_storeu_ps(out + m * stride, acc[m]);
 }
 
+// Q6_K's eight weight rows against up to 8 activation rows. Per 16-value sub-block
+// column (h, part) the 16 code vectors (4 chunks × 4 runs, built from the ql and qh
+// chunks as q6k's AVX2 kernel builds them) stay in registers for every activation row:
+// building them cost as much as the multiply-adds when redone per 4 rows. Then one
+// dpbusd per chunk, run and activation row, and per sub-block one mullo by the eight
+// rows' int8 scales. The codes' +32 is taken off once per block: dpwssd of the rows'
+// scale pairs against each activation row's 16-value sums.
 template <int Rows>
-CE_VNNI void packed_vnni_range(const SuperRow* x, const uint8_t* w, int blocks, int g0, int g1, float* out, size_t stride) {
-  for (int g = g0; g < g1; ++g)
-    packed_vnni<Rows>(x, w + static_cast<size_t>(g) * blocks * kPackedBytes, blocks, out + kPackRows * g, stride);
+CE_VNNI void packed_q6k_vnni(const SuperRow* x, const uint8_t* w, int blocks, float* out, size_t stride) {
+  constexpr int kBytes = kPackRows * kQ6KBytes;
+  __m256 acc[Rows];
+  for (int m = 0; m < Rows; ++m) acc[m] = _mm256_setzero_ps();
+  const __m256i nibble = _mm256_set1_epi8(0x0f), top = _mm256_set1_epi8(0x30);
+  for (int b = 0; b < blocks; ++b) {
+    const uint8_t* g = w + static_cast<size_t>(b) * kBytes;
+    prefetch_block(g, kBytes);
+    __m256i isum[Rows];
+    for (int m = 0; m < Rows; ++m) isum[m] = _mm256_setzero_si256();
+    for (int i = 0; i < 8; ++i) {  // sub-blocks 2i, 2i + 1 of the eight rows as int16 pairs
+      const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(g + kQ6KPackScales + 16 * i));
+      const __m128i even = _mm_cvtepi8_epi16(sc), odd = _mm_cvtepi8_epi16(_mm_srli_si128(sc, 8));
+      const __m256i pairs = _mm256_set_m128i(_mm_unpackhi_epi16(even, odd), _mm_unpacklo_epi16(even, odd));
+      for (int m = 0; m < Rows; ++m) isum[m] = _mm256_dpwssd_epi32(isum[m], pairs, broadcast32(x[m].sum16 + b * 16 + 2 * i));
+    }
+    for (int m = 0; m < Rows; ++m) isum[m] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(isum[m], 5));
+    for (int h = 0; h < 2; ++h) {
+      for (int part = 0; part < 2; ++part) {  // the 16-value halves of each 32-value run
+        __m256i codes[4][4];                  // [chunk jj][run k]
+        for (int jj = 0; jj < 4; ++jj) {
+          const int j = 4 * part + jj;
+          const __m256i l0 = load256(g + kQ6KPackLow + 32 * (16 * h + j)), l1 = load256(g + kQ6KPackLow + 32 * (16 * h + 8 + j));
+          const __m256i hb = load256(g + kQ6KPackHigh + 32 * (8 * h + j));
+          codes[jj][0] = _mm256_or_si256(_mm256_and_si256(l0, nibble), _mm256_and_si256(_mm256_slli_epi16(hb, 4), top));
+          codes[jj][1] = _mm256_or_si256(_mm256_and_si256(l1, nibble), _mm256_and_si256(_mm256_slli_epi16(hb, 2), top));
+          codes[jj][2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), nibble), _mm256_and_si256(hb, top));
+          codes[jj][3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), nibble), _mm256_and_si256(_mm256_srli_epi16(hb, 2), top));
+        }
+        __m256i scale[4];
+        for (int k = 0; k < 4; ++k)
+          scale[k] = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(g + kQ6KPackScales + 8 * (8 * h + 2 * k + part))));
+        for (int m = 0; m < Rows; ++m) {
+          const int8_t* q = x[m].q + b * kSuper + 128 * h + 16 * part;
+          __m256i dot[4];
+          for (int k = 0; k < 4; ++k) dot[k] = _mm256_setzero_si256();
+          for (int jj = 0; jj < 4; ++jj)
+            for (int k = 0; k < 4; ++k) dot[k] = dpbusd_broadcast(dot[k], codes[jj][k], q + 32 * k + 4 * jj);
+          for (int k = 0; k < 4; ++k) isum[m] = _mm256_add_epi32(isum[m], _mm256_mullo_epi32(dot[k], scale[k]));
+        }
+      }
+    }
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g)));
+    for (int m = 0; m < Rows; ++m)
+      acc[m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[m]), _mm256_mul_ps(d, _mm256_set1_ps(x[m].step[b])), acc[m]);
+  }
+  for (int m = 0; m < Rows; ++m) _mm256_storeu_ps(out + m * stride, acc[m]);
+}
+
+template <int Rows>
+CE_VNNI void packed_vnni_range(int base, const SuperRow* x, const uint8_t* w, int blocks, int g0, int g1, float* out,
+                               size_t stride) {
+  const size_t group_bytes = static_cast<size_t>(blocks) * kPackRows * block_bytes(base);
+  for (int g = g0; g < g1; ++g) {
+    if (base == quant::Q6_K) packed_q6k_vnni<Rows>(x, w + g * group_bytes, blocks, out + kPackRows * g, stride);
+    else if constexpr (Rows <= kRowBlock) packed_q4k_vnni<Rows>(x, w + g * group_bytes, blocks, out + kPackRows * g, stride);
+  }
 }
 #endif
 
-// `rows` (<= kRowBlock) activation rows against groups [g0, g1): out[r * stride + 8g + i].
-void packed_range(Kernel kernel, const SuperRow* x, int rows, const uint8_t* w, int blocks, int g0, int g1, float* out,
-                  size_t stride) {
+// `rows` (<= packed_row_block) activation rows against groups [g0, g1): out[r * stride + 8g + i].
+void packed_range(Kernel kernel, int base, const SuperRow* x, int rows, const uint8_t* w, int blocks, int g0, int g1,
+                  float* out, size_t stride) {
 #ifdef CE_X86
   if (kernel == Kernel::kVnni) {
-    switch (rows) {
-      case 1: return packed_vnni_range<1>(x, w, blocks, g0, g1, out, stride);
-      case 2: return packed_vnni_range<2>(x, w, blocks, g0, g1, out, stride);
-      case 3: return packed_vnni_range<3>(x, w, blocks, g0, g1, out, stride);
-      default: return packed_vnni_range<4>(x, w, blocks, g0, g1, out, stride);
+    switch (rows) {  // Q4_K's calls take 4 rows at most, Q6_K's 8 (packed_row_block)
+      case 1: return packed_vnni_range<1>(base, x, w, blocks, g0, g1, out, stride);
+      case 2: return packed_vnni_range<2>(base, x, w, blocks, g0, g1, out, stride);
+      case 3: return packed_vnni_range<3>(base, x, w, blocks, g0, g1, out, stride);
+      case 4: return packed_vnni_range<4>(base, x, w, blocks, g0, g1, out, stride);
+      case 5: return packed_vnni_range<5>(base, x, w, blocks, g0, g1, out, stride);
+      case 6: return packed_vnni_range<6>(base, x, w, blocks, g0, g1, out, stride);
+      case 7: return packed_vnni_range<7>(base, x, w, blocks, g0, g1, out, stride);
+      default: return packed_vnni_range<8>(base, x, w, blocks, g0, g1, out, stride);
     }
   }
 #endif
   (void)kernel;
+  const size_t group_bytes = static_cast<size_t>(blocks) * kPackRows * block_bytes(base);
   for (int g = g0; g < g1; ++g)
-    for (int r = 0; r < rows; ++r)
-      packed_group_portable(x[r], w + static_cast<size_t>(g) * blocks * kPackedBytes, blocks, out + r * stride + kPackRows * g);
+    for (int r = 0; r < rows; ++r) {
+      float* o = out + r * stride + kPackRows * g;
+      if (base == quant::Q6_K) packed_q6k_portable(x[r], w + g * group_bytes, blocks, o);
+      else packed_q4k_portable(x[r], w + g * group_bytes, blocks, o);
+    }
 }
 
-void packed_linear(const SuperActivations& a, const uint8_t* w, float* out, int M, int N, int K) {
+// Activation rows per call: Q4_K's kernel holds 4 in registers (8 spilled and ran slower
+// than two passes of 4 over weights then in L1); Q6_K's shares its built codes over 8.
+int packed_row_block(int base) { return base == quant::Q6_K ? kMaxRowBlock : kRowBlock; }
+
+void packed_linear(int base, const SuperActivations& a, const uint8_t* w, float* out, int M, int N, int K) {
   const Kernel kernel = active_kernel();
   const int blocks = K / kSuper;
   for_row_ranges(M, N / kPackRows, K, [&](int g0, int g1, int m0, int rows) {
-    SuperRow xr[kRowBlock];
+    SuperRow xr[kMaxRowBlock];
     for (int r = 0; r < rows; ++r) xr[r] = super_row(a, m0 + r, K);
-    packed_range(kernel, xr, rows, w, blocks, g0, g1, out + static_cast<size_t>(m0) * N, N);
-  }, kRowBlock, static_cast<size_t>(blocks) * kPackedBytes);
+    packed_range(kernel, base, xr, rows, w, blocks, g0, g1, out + static_cast<size_t>(m0) * N, N);
+  }, packed_row_block(base), static_cast<size_t>(blocks) * kPackRows * block_bytes(base));
 }
 
 }  // namespace
@@ -647,11 +771,13 @@ void kquant_dequantize_row(int ggml_type, const uint8_t* row, int64_t cols, floa
 }
 
 bool kquant_supported(int ggml_type) {
-  return ggml_type == quant::Q4_K || ggml_type == quant::Q6_K || ggml_type == kQ4KPacked;
+  return ggml_type == quant::Q4_K || ggml_type == quant::Q6_K || kquant_is_packed(ggml_type);
 }
 
+bool kquant_is_packed(int ggml_type) { return ggml_type == kQ4KPacked || ggml_type == kQ6KPacked; }
+
 int64_t kquant_row_bytes(int ggml_type, int64_t K) {
-  return K / kSuper * (ggml_type == quant::Q6_K ? kQ6KBytes : kQ4KBytes);
+  return K / kSuper * (ggml_type == quant::Q6_K || ggml_type == kQ6KPacked ? kQ6KBytes : kQ4KBytes);
 }
 
 bool kquant_packs(int ggml_type, int64_t rows) {
@@ -659,12 +785,15 @@ bool kquant_packs(int ggml_type, int64_t rows) {
     const char* env = std::getenv("COMPILER_EXPERT_KQUANT_PACK");
     return !(env && std::string(env) == "0");
   }();
-  return allowed && ggml_type == quant::Q4_K && rows % kPackRows == 0 && active_kernel() == Kernel::kVnni;
+  return allowed && (ggml_type == quant::Q4_K || ggml_type == quant::Q6_K) && rows % kPackRows == 0 &&
+         active_kernel() == Kernel::kVnni;
 }
 
-void kquant_pack_rows(const uint8_t* in, int64_t rows, int64_t K, uint8_t* out) {
-  const int blocks = static_cast<int>(K / kSuper);
-  const size_t group_bytes = static_cast<size_t>(blocks) * kPackedBytes;
+int kquant_packed_type(int ggml_type) { return ggml_type == quant::Q6_K ? kQ6KPacked : kQ4KPacked; }
+
+void kquant_pack_rows(int ggml_type, const uint8_t* in, int64_t rows, int64_t K, uint8_t* out) {
+  const int blocks = static_cast<int>(K / kSuper), bytes = block_bytes(ggml_type);
+  const size_t group_bytes = static_cast<size_t>(blocks) * kPackRows * bytes;
   parallel_for(static_cast<int>(rows / kPackRows), [&](int g0, int g1) {
     std::vector<uint8_t> copy(group_bytes);  // the group's rows, when packing in place
     for (int g = g0; g < g1; ++g) {
@@ -672,20 +801,21 @@ void kquant_pack_rows(const uint8_t* in, int64_t rows, int64_t K, uint8_t* out) 
       if (in == out) src = static_cast<const uint8_t*>(std::memcpy(copy.data(), src, group_bytes));
       for (int b = 0; b < blocks; ++b) {
         const uint8_t* rows8[kPackRows];
-        for (int r = 0; r < kPackRows; ++r) rows8[r] = src + (static_cast<size_t>(r) * blocks + b) * kQ4KBytes;
-        pack_block(rows8, out + g * group_bytes + static_cast<size_t>(b) * kPackedBytes);
+        for (int r = 0; r < kPackRows; ++r) rows8[r] = src + (static_cast<size_t>(r) * blocks + b) * bytes;
+        pack_block(ggml_type, rows8, out + g * group_bytes + static_cast<size_t>(b) * kPackRows * bytes);
       }
     }
   });
 }
 
-void kquant_dequantize_packed_row(const uint8_t* tensor, int64_t row, int64_t cols, float* out) {
+void kquant_dequantize_packed_row(int packed_type, const uint8_t* tensor, int64_t row, int64_t cols, float* out) {
+  const int base = packed_base(packed_type), bytes = block_bytes(base);
   const int blocks = static_cast<int>(cols / kSuper);
-  const uint8_t* group = tensor + row / kPackRows * blocks * kPackedBytes;
-  std::vector<uint8_t> q4k(static_cast<size_t>(blocks) * kQ4KBytes);
+  const uint8_t* group = tensor + row / kPackRows * blocks * kPackRows * bytes;
+  std::vector<uint8_t> own(static_cast<size_t>(blocks) * bytes);  // the row in its type's own layout
   for (int b = 0; b < blocks; ++b)
-    unpack_block(group + static_cast<size_t>(b) * kPackedBytes, static_cast<int>(row % kPackRows), q4k.data() + b * kQ4KBytes);
-  kquant_dequantize_row(quant::Q4_K, q4k.data(), cols, out);
+    unpack_block(base, group + static_cast<size_t>(b) * kPackRows * bytes, static_cast<int>(row % kPackRows), own.data() + b * bytes);
+  kquant_dequantize_row(base, own.data(), cols, out);
 }
 
 void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* out, int M, int N, int K) {
@@ -695,7 +825,7 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
   const int blocks = K / kSuper;
   const Kernel kernel = active_kernel();
   const SuperActivations a = quantize_super(x, M, K);
-  if (ggml_type == kQ4KPacked) return packed_linear(a, w, out, M, N, K);
+  if (kquant_is_packed(ggml_type)) return packed_linear(packed_base(ggml_type), a, w, out, M, N, K);
   const size_t row_bytes = static_cast<size_t>(kquant_row_bytes(ggml_type, K));
   if (M == 1) {
     const SuperRow x1 = super_row(a, 0, K);

@@ -86,14 +86,14 @@ mx::array Linear::apply(const mx::array& x) const {
 }
 
 mx::array Linear::rows(const mx::array& ids) const {
-  if (kquant == kernels::kQ4KPacked) {  // row i lives in group i / 8: dequantize it from there
+  if (kernels::kquant_is_packed(kquant)) {  // row i lives in group i / 8: dequantize it from there
     const int64_t cols = weight.shape(1) / kernels::kquant_row_bytes(kquant, 256) * 256;
     const mx::array at = mx::astype(ids, mx::int64);
     mx::eval(at);
     const int n = static_cast<int>(at.size());
     std::vector<float> out(static_cast<size_t>(n * cols));
     for (int i = 0; i < n; ++i)
-      kernels::kquant_dequantize_packed_row(weight.data<uint8_t>(), at.data<int64_t>()[i], cols, out.data() + i * cols);
+      kernels::kquant_dequantize_packed_row(kquant, weight.data<uint8_t>(), at.data<int64_t>()[i], cols, out.data() + i * cols);
     return mx::array(out.begin(), {n, static_cast<int>(cols)}, mx::float32);
   }
   if (kquant) {  // a few rows per step: gather their blocks, dequantize them here
@@ -219,8 +219,8 @@ Linear TensorStore::linear(const std::string& name) {
       read_into(w, 0, w.nbytes, blocks);
       lin.kquant = type;
       if (kernels::kquant_packs(type, rows)) {  // the VNNI kernels' layout (cpu_kernels.h)
-        kernels::kquant_pack_rows(blocks, rows, cols, blocks);
-        lin.kquant = kernels::kQ4KPacked;
+        kernels::kquant_pack_rows(type, blocks, rows, cols, blocks);
+        lin.kquant = kernels::kquant_packed_type(type);
       }
       lin.weight = adopt(blocks, {static_cast<int>(rows), static_cast<int>(row_bytes)}, mx::uint8);
     } else if (const auto affine = quant::affine_shape(type)) {

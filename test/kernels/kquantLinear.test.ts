@@ -1,5 +1,5 @@
-// Our K-quant kernels (Q4_K and Q6_K super-blocks as GGUF stores them, Q4_K packed by
-// eight rows as loading lays it out on the VNNI tier; AVX-512 VNNI,
+// Our K-quant kernels (Q4_K and Q6_K super-blocks as GGUF stores them, and both packed by
+// eight rows as loading lays them out on the VNNI tier; AVX-512 VNNI,
 // AVX2 and portable, 1-3 threads, 1-64 rows of x) against two references built here
 // from the same bytes by an independent dequantizer (test/fixtures/ggmlBlocks.ts):
 //  - exact: float64 sum of the dequantized weights times the activations rounded to
@@ -76,10 +76,10 @@ type Run = [threads: number, kernel?: 'avx2' | 'portable'];
 const runs: Run[] = [[1], [2], [3], [2, 'avx2'], [2, 'portable']];
 const order = ['portable', 'avx2', 'avx512-vnni'];
 
-// Q4_K rows packed by eight (cpu_kernels.h kQ4KPacked: loading's layout on the VNNI tier;
-// the portable code computes it on every tier) against the same references as the GGUF
-// layout: N in eights only.
-const PACKED_Q4_K = 1012;
+// Rows packed by eight (cpu_kernels.h kQ4KPacked, kQ6KPacked: loading's layout on the VNNI
+// tier; the portable code computes it on every tier) against the same references as the
+// GGUF layout: N in eights only.
+const PACKED = { Q4_K: 1012, Q6_K: 1014 } as const;
 const packedShapes: [M: number, N: number, K: number][] = [
   [1, 8, 256],
   [2, 16, 1536],
@@ -128,31 +128,35 @@ for (const type of ['Q4_K', 'Q6_K'] as const) {
   }
 }
 
-for (const [M, N, K] of packedShapes) {
-  for (const extreme of K === 512 ? [false, true] : [false]) {
-    const { blocks, x, ref } = inputs('Q4_K', M, N, K, extreme, 2);
-    for (const [threads, kernel] of runs)
-      testCase(`packed Q4_K M=${M} N=${N} K=${K}${extreme ? ' extreme' : ''}`, PACKED_Q4_K, blocks, x, M, N, K, ref, threads, kernel);
+for (const type of ['Q4_K', 'Q6_K'] as const) {
+  for (const [M, N, K] of packedShapes) {
+    for (const extreme of K === 512 ? [false, true] : [false]) {
+      const { blocks, x, ref } = inputs(type, M, N, K, extreme, 2);
+      for (const [threads, kernel] of runs)
+        testCase(`packed ${type} M=${M} N=${N} K=${K}${extreme ? ' extreme' : ''}`, PACKED[type], blocks, x, M, N, K, ref, threads, kernel);
+    }
   }
 }
 
-// The portable code and the VNNI kernel add the same exact integer sums with the same
-// float steps in the same order: the packed layout gives the same bits on every tier.
-t.test('packed Q4_K: every tier gives the same bits', { skip: native().cpuKernel === 'avx512-vnni' ? false : `the VNNI kernel needs AVX-512 VNNI (this machine: ${native().cpuKernel})` }, async (t) => {
-  for (const [M, N, K] of [[1, 16, 512], [3, 24, 1536], [9, 8, 256]]) {
-    const { blocks, x } = inputs('Q4_K', M, N, K, false, 3);
-    const vnni = await native().kquantCheck(PACKED_Q4_K, blocks, x, M, N, K, 2);
-    const portable = await native().kquantCheck(PACKED_Q4_K, blocks, x, M, N, K, 2, 'portable');
-    t.equal(portable.kernel, 'portable');
-    t.same(Buffer.from(portable.ours.buffer), Buffer.from(vnni.ours.buffer), `M=${M} N=${N} K=${K}`);
-  }
-});
+// The portable code and the VNNI kernels add the same exact integer sums with the same
+// float steps in the same order: the packed layouts give the same bits on every tier.
+for (const type of ['Q4_K', 'Q6_K'] as const) {
+  t.test(`packed ${type}: every tier gives the same bits`, { skip: native().cpuKernel === 'avx512-vnni' ? false : `the VNNI kernels need AVX-512 VNNI (this machine: ${native().cpuKernel})` }, async (t) => {
+    for (const [M, N, K] of [[1, 16, 512], [3, 24, 1536], [9, 8, 256]]) {
+      const { blocks, x } = inputs(type, M, N, K, false, 3);
+      const vnni = await native().kquantCheck(PACKED[type], blocks, x, M, N, K, 2);
+      const portable = await native().kquantCheck(PACKED[type], blocks, x, M, N, K, 2, 'portable');
+      t.equal(portable.kernel, 'portable');
+      t.same(Buffer.from(portable.ours.buffer), Buffer.from(vnni.ours.buffer), `M=${M} N=${N} K=${K}`);
+    }
+  });
+}
 
 t.test('bad shapes are a typed error', async (t) => {
   const blocks = randomTensor('Q4_K', 2, 256, 1);
   await t.rejects(() => native().kquantCheck(TYPE_ID.Q4_K, blocks, new Float32Array(255), 1, 2, 255, 1), /inconsistent shapes/);
   await t.rejects(() => native().kquantCheck(TYPE_ID.Q4_0, blocks, new Float32Array(256), 1, 2, 256, 1), /unsupported type/);
-  await t.rejects(() => native().kquantCheck(PACKED_Q4_K, blocks, new Float32Array(256), 1, 2, 256, 1), /packed Q4_K needs N in eights/);
+  await t.rejects(() => native().kquantCheck(PACKED.Q4_K, blocks, new Float32Array(256), 1, 2, 256, 1), /packed rows need N in eights/);
 });
 
 // The benchmark's arithmetic ceiling (scripts/bench-speed.mjs): measured on the tier the
