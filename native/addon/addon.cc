@@ -42,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     return out;
   }, "sampleCheck"));
   exports.Set("cpuKernel", Napi::String::New(env, ce::kernels::cpu_kernel_name()));
+  exports.Set("amx", Napi::Boolean::New(env, ce::kernels::amx_int8_usable()));
   exports.Set("threadCount", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     if (info[0].IsNumber()) ce::kernels::set_thread_count(info[0].As<Napi::Number>().Int32Value());
     return Napi::Number::New(info.Env(), ce::kernels::thread_count());

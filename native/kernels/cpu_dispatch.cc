@@ -6,6 +6,10 @@
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <cpuid.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #elif defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 #elif defined(__aarch64__) && defined(__APPLE__)
@@ -77,6 +81,26 @@ const char* cpu_kernel_name() {
     case Kernel::kNeonDot: return "neon-dotprod";
     default: return "portable";
   }
+}
+
+bool amx_int8_usable() {
+#if (defined(__x86_64__) || defined(_M_X64)) && defined(__linux__)
+  static const bool granted = [] {
+    const char* env = std::getenv("COMPILER_EXPERT_AMX");
+    if (env && std::string(env) == "0") return false;
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 24)) || !(d & (1u << 25))) return false;  // AMX-TILE, AMX-INT8
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
+    unsigned lo = 0, hi = 0;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & (3u << 17)) != (3u << 17)) return false;  // XCR0: TILECFG and TILEDATA saved
+    constexpr long kReqXcompPerm = 0x1023, kXfeatureTileData = 18;  // asm/prctl.h, since Linux 5.16
+    return syscall(SYS_arch_prctl, kReqXcompPerm, kXfeatureTileData) == 0;
+  }();
+  return granted && active_kernel() == Kernel::kVnni;
+#else
+  return false;
+#endif
 }
 
 const char* cap_cpu_kernel(const char* name) {

@@ -16,6 +16,11 @@ Kernel active_kernel();
 // Which kernel runs here: "avx512-vnni", "avx2", "neon-dotprod" or "portable".
 const char* cpu_kernel_name();
 
+// Whether the VNNI tier may also use AMX int8 tile multiplies (Intel Sapphire Rapids and
+// later): the CPU has AMX-TILE and AMX-INT8, the OS saves tile state and (Linux) granted
+// this process the tile data, the tier is not capped, and COMPILER_EXPERT_AMX is not 0.
+bool amx_int8_usable();
+
 // Caps the kernel at "portable" or "avx2" (which leaves arm64 alone), or anything
 // else for no cap (tests and comparisons; COMPILER_EXPERT_KERNEL sets it at start).
 // Returns the kernel that ran before.

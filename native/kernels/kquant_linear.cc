@@ -1,5 +1,6 @@
 #include "kernels/cpu_kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -702,6 +703,183 @@ CE_VNNI void packed_vnni_range(int base, const SuperRow* x, const uint8_t* w, in
 }
 #endif
 
+#if defined(CE_X86) && defined(__linux__) && defined(__GNUC__)
+#define CE_AMX_KERNELS 1
+// GCC 12's AVX-512 headers build some results from _mm512_undefined and warn about it.
+#if !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+// ---- AMX int8 (packed Q4_K, 16 activation rows a tile) ---------------------------
+// A tile multiply takes unsigned bytes times signed ones: the activations, as q + 128
+// (q ^ 0x80), are the unsigned side, 16 rows × one 32-value sub-block; the weights' codes
+// (0-15) the signed side, which the packed layout already holds as AMX wants it: B's row j
+// is four codes of each weight row, two groups side by side for 16 columns. C[m][n] is then
+// the sub-block's dot product + 128 × the sum of its codes, which is taken off once per block.
+// Integer sums are exact and the float steps per (m, n) are packed_q4k_vnni's: the same bits.
+#define CE_AMX __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512vnni,avx512bw,avx512dq,amx-tile,amx-int8")))
+
+constexpr int kAmxRows = 16;  // activation rows per tile; weight rows per tile: two groups
+
+struct alignas(64) TileConfig {
+  uint8_t palette = 1;
+  uint8_t start_row = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+};
+
+// Tiles 0, 1: C (16 × 16 int32) of even and odd sub-blocks; 2, 3: A (16 activation rows ×
+// 32 bytes); 4, 5: B (8 rows × 64 bytes). Two of each, so the tile unit multiplies one
+// sub-block while the vector units scale the one before (whose C has left the tile by then).
+CE_AMX void amx_configure() {
+  thread_local bool done = false;
+  if (done) return;
+  TileConfig c;
+  for (int t = 0; t < 2; ++t) {
+    c.colsb[t] = 64, c.rows[t] = kAmxRows;
+    c.colsb[2 + t] = 32, c.rows[2 + t] = kAmxRows;
+    c.colsb[4 + t] = 64, c.rows[4 + t] = 8;
+  }
+  // As an asm with the config as its input: GCC 12 dropped the stores of colsb and rows
+  // before _tile_loadconfig (it did not see the builtin read them), loading palette 1 alone.
+  asm volatile("ldtilecfg %0" : : "m"(c));
+  done = true;
+}
+
+// What a block of a pair of groups needs for every activation tile: B for its 8 sub-blocks,
+// the 16 rows' scales as int32 and mins as int16 pairs, d and dmin, and the 128 × codes
+// correction.
+struct AmxBlock {
+  uint8_t b[8][8][64];
+  int32_t scale[8][16];
+  int32_t min_pairs[4][16];  // lane n: mins of sub-blocks 2h and 2h + 1 as two int16
+  int32_t correction[16];
+  float d[16], dmin[16];
+};
+
+CE_AMX inline __m512i join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+
+CE_AMX void amx_prepare(const uint8_t* g0, const uint8_t* g1, AmxBlock& p) {
+  const __m256i low6 = _mm256_set1_epi8(0x3f), low4 = _mm256_set1_epi8(0x0f), top2 = _mm256_set1_epi8(0x30);
+  __m256i sc[2][2], mn[2][2];  // [group][sub-blocks 0-3, 4-7]
+  const uint8_t* groups[2] = {g0, g1};
+  for (int h = 0; h < 2; ++h) {
+    const uint8_t* g = groups[h];
+    const __m256i u0 = load256(g + kQ4KPackWords), u1 = load256(g + kQ4KPackWords + 32), u2 = load256(g + kQ4KPackWords + 64);
+    sc[h][0] = _mm256_and_si256(u0, low6);
+    sc[h][1] = _mm256_or_si256(_mm256_and_si256(u2, low4), _mm256_and_si256(_mm256_srli_epi32(u0, 2), top2));
+    mn[h][0] = _mm256_and_si256(u1, low6);
+    mn[h][1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), low4), _mm256_and_si256(_mm256_srli_epi32(u1, 2), top2));
+    _mm256_storeu_ps(p.d + 8 * h, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g))));
+    _mm256_storeu_ps(p.dmin + 8 * h, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g + kQ4KPackDmin))));
+  }
+  for (int h = 0; h < 4; ++h)
+    _mm512_storeu_si512(p.min_pairs[h], join(lane_byte_pair(mn[0][h >> 1], h & 1), lane_byte_pair(mn[1][h >> 1], h & 1)));
+  const __m512i nibble = _mm512_set1_epi8(0x0f), ones = _mm512_set1_epi8(1);
+  __m512i correction = _mm512_setzero_si512();
+  for (int s = 0; s < 8; ++s) {
+    const int c = s >> 1, shift = 4 * (s & 1);
+    __m512i codes_sum = _mm512_setzero_si512();
+    for (int j = 0; j < 8; ++j) {
+      const __m512i both = join(load256(g0 + kQ4KPackCodes + 32 * (8 * c + j)), load256(g1 + kQ4KPackCodes + 32 * (8 * c + j)));
+      const __m512i codes = _mm512_and_si512(_mm512_srli_epi16(both, shift), nibble);
+      _mm512_storeu_si512(p.b[s][j], codes);
+      codes_sum = _mm512_dpbusd_epi32(codes_sum, codes, ones);
+    }
+    const __m512i scale = join(lane_byte(sc[0][s >> 2], s & 3), lane_byte(sc[1][s >> 2], s & 3));
+    _mm512_storeu_si512(p.scale[s], scale);
+    correction = _mm512_add_epi32(correction, _mm512_mullo_epi32(scale, codes_sum));
+  }
+  _mm512_storeu_si512(p.correction, _mm512_slli_epi32(correction, 7));
+}
+
+// Sub-block s's products into C tile T from A tile TA and B tile TB (the intrinsics take
+// literal tile numbers), stored to c[T].
+#define CE_AMX_SUBBLOCK(T, TA, TB, s)                          \
+  do {                                                         \
+    _tile_zero(T);                                             \
+    _tile_loadd(TA, xu + b * kSuper + 32 * (s), K);            \
+    _tile_loadd(TB, p.b[s], 64);                               \
+    _tile_dpbusd(T, TA, TB);                                   \
+    _tile_stored(T, c[T], 64);                                 \
+  } while (0)
+
+// isum[m] += C[m] × the sub-block's scales (one per weight row, a lane each).
+CE_AMX inline void amx_scale_into(__m512i* isum, const int32_t (*c)[16], const int32_t* scales) {
+  const __m512i scale = _mm512_loadu_si512(scales);
+  for (int m = 0; m < kAmxRows; ++m) isum[m] = _mm512_add_epi32(isum[m], _mm512_mullo_epi32(_mm512_load_si512(c[m]), scale));
+}
+
+// 16 activation rows (their q ^ 0x80 in xu, K bytes apart) against the pair of groups
+// prepared in `prep` (one AmxBlock per super-block): out[m * stride + 0..15].
+CE_AMX void amx_tile_rows(const uint8_t* xu, const SuperRow* x, int K, const AmxBlock* prep, int blocks, float* out, size_t stride) {
+  amx_configure();
+  alignas(64) int32_t c[2][kAmxRows][16];
+  alignas(64) float acc[kAmxRows][16] = {};
+  for (int b = 0; b < blocks; ++b) {
+    const AmxBlock& p = prep[b];
+    __m512i isum[kAmxRows];
+    const __m512i start = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_loadu_si512(p.correction));
+    for (int m = 0; m < kAmxRows; ++m) isum[m] = start;
+    CE_AMX_SUBBLOCK(0, 2, 4, 0);
+    for (int s = 1; s < 8; s += 2) {
+      CE_AMX_SUBBLOCK(1, 3, 5, s);
+      amx_scale_into(isum, c[(s - 1) & 1], p.scale[s - 1]);
+      if (s + 1 < 8) CE_AMX_SUBBLOCK(0, 2, 4, s + 1);
+      amx_scale_into(isum, c[s & 1], p.scale[s]);
+    }
+    const __m512 d = _mm512_loadu_ps(p.d), dmin = _mm512_loadu_ps(p.dmin);
+    for (int m = 0; m < kAmxRows; ++m) {
+      __m512i imin = _mm512_setzero_si512();
+      for (int h = 0; h < 4; ++h)
+        imin = _mm512_dpwssd_epi32(imin, _mm512_loadu_si512(p.min_pairs[h]), _mm512_set1_epi32(*reinterpret_cast<const int32_t*>(x[m].sum32 + b * 8 + 2 * h)));
+      const __m512 step = _mm512_set1_ps(x[m].step[b]);
+      __m512 a = _mm512_load_ps(acc[m]);
+      a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[m]), _mm512_mul_ps(d, step), a);
+      a = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(imin), _mm512_mul_ps(dmin, step), a);
+      _mm512_store_ps(acc[m], a);
+    }
+  }
+  for (int m = 0; m < kAmxRows; ++m) _mm512_storeu_ps(out + m * stride, _mm512_load_ps(acc[m]));
+}
+#undef CE_AMX_SUBBLOCK
+
+// Rows [0, tiles × 16) against pairs of groups [0, pairs): each thread prepares its pairs'
+// blocks once and runs every activation tile past them.
+void packed_q4k_amx(const SuperActivations& a, const uint8_t* w, float* out, int N, int K, int tiles, int pairs) {
+  const int blocks = K / kSuper;
+  const size_t group_bytes = static_cast<size_t>(blocks) * kPackRows * kQ4KBytes;
+  std::vector<uint8_t> xu(static_cast<size_t>(tiles) * kAmxRows * K);
+  for (size_t i = 0; i < xu.size(); ++i) xu[i] = static_cast<uint8_t>(a.q[i]) ^ 0x80;
+  // A few pairs' prepared blocks (L2) go past each activation tile (L1) in turn.
+  const int chunk = std::max(1, static_cast<int>((256 << 10) / (blocks * sizeof(AmxBlock))));
+  parallel_for(pairs, [&](int p0, int p1) {
+    std::vector<AmxBlock> prep(static_cast<size_t>(chunk) * blocks);
+    SuperRow xr[kAmxRows];
+    for (int c0 = p0; c0 < p1; c0 += chunk) {
+      const int c1 = std::min(p1, c0 + chunk);
+      for (int pair = c0; pair < c1; ++pair) {
+        const uint8_t* g0 = w + 2 * pair * group_bytes;
+        for (int b = 0; b < blocks; ++b)
+          amx_prepare(g0 + b * kPackRows * kQ4KBytes, g0 + group_bytes + b * kPackRows * kQ4KBytes, prep[(pair - c0) * blocks + b]);
+      }
+      for (int t = 0; t < tiles; ++t) {
+        for (int m = 0; m < kAmxRows; ++m) xr[m] = super_row(a, t * kAmxRows + m, K);
+        for (int pair = c0; pair < c1; ++pair)
+          amx_tile_rows(xu.data() + static_cast<size_t>(t) * kAmxRows * K, xr, K, prep.data() + (pair - c0) * blocks, blocks,
+                        out + static_cast<size_t>(t) * kAmxRows * N + 16 * pair, N);
+      }
+    }
+  });
+}
+#if !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+
 // `rows` (<= packed_row_block) activation rows against groups [g0, g1): out[r * stride + 8g + i].
 void packed_range(Kernel kernel, int base, const SuperRow* x, int rows, const uint8_t* w, int blocks, int g0, int g1,
                   float* out, size_t stride) {
@@ -736,11 +914,33 @@ int packed_row_block(int base) { return base == quant::Q6_K ? kMaxRowBlock : kRo
 void packed_linear(int base, const SuperActivations& a, const uint8_t* w, float* out, int M, int N, int K) {
   const Kernel kernel = active_kernel();
   const int blocks = K / kSuper;
-  for_row_ranges(M, N / kPackRows, K, [&](int g0, int g1, int m0, int rows) {
-    SuperRow xr[kMaxRowBlock];
-    for (int r = 0; r < rows; ++r) xr[r] = super_row(a, m0 + r, K);
-    packed_range(kernel, base, xr, rows, w, blocks, g0, g1, out + static_cast<size_t>(m0) * N, N);
-  }, packed_row_block(base), static_cast<size_t>(blocks) * kPackRows * block_bytes(base));
+  const int groups = N / kPackRows;
+  // Rows from `first` on, against groups [g_begin, groups).
+  const auto vnni_rows = [&](int first, int g_begin) {
+    if (first >= M || g_begin >= groups) return;
+    for_row_ranges(M - first, groups - g_begin, K, [&](int g0, int g1, int m0, int rows) {
+      SuperRow xr[kMaxRowBlock];
+      for (int r = 0; r < rows; ++r) xr[r] = super_row(a, first + m0 + r, K);
+      packed_range(kernel, base, xr, rows, w, blocks, g_begin + g0, g_begin + g1, out + static_cast<size_t>(first + m0) * N, N);
+    }, packed_row_block(base), static_cast<size_t>(blocks) * kPackRows * block_bytes(base));
+  };
+#ifdef CE_AMX_KERNELS
+  // AMX takes whole tiles of 16 activation rows against pairs of groups; the rest of the
+  // rows, and an odd last group, go to the VNNI kernels.
+  if (base == quant::Q4_K && M >= kAmxRows && groups >= 2 && amx_int8_usable()) {
+    const int tiles = M / kAmxRows, pairs = groups / 2;
+    packed_q4k_amx(a, w, out, N, K, tiles, pairs);
+    if (groups % 2) {  // the last group, for the tiles' rows
+      for (int m0 = 0; m0 < tiles * kAmxRows; m0 += kRowBlock) {
+        SuperRow xr[kRowBlock];
+        for (int r = 0; r < kRowBlock; ++r) xr[r] = super_row(a, m0 + r, K);
+        packed_range(kernel, base, xr, kRowBlock, w, blocks, groups - 1, groups, out + static_cast<size_t>(m0) * N, N);
+      }
+    }
+    return vnni_rows(tiles * kAmxRows, 0);
+  }
+#endif
+  vnni_rows(0, 0);
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ function references(type: KType, blocks: Buffer, x: Float32Array, M: number, N: 
   return { exact, bound, plain };
 }
 
-t.comment(`CPU kernel: ${native().cpuKernel}`);
+t.comment(`CPU kernel: ${native().cpuKernel}${native().amx ? ', with AMX int8 tiles for packed Q4_K at M >= 16' : ''}`);
 
 const shapes: [M: number, N: number, K: number][] = [
   [1, 1, 256],
@@ -88,6 +88,11 @@ const packedShapes: [M: number, N: number, K: number][] = [
   [8, 8, 512], // two 4-row blocks, one group: the extreme case too
   [13, 40, 512], // three blocks and a single row over five groups
   [64, 16, 1024], // activations rounded by several threads
+  // With AMX (16 activation rows a tile, 16 weight rows): whole tiles, tiles and a tail of
+  // rows, and an odd last group of weight rows, which the VNNI kernel takes.
+  [16, 16, 256],
+  [37, 24, 512],
+  [48, 48, 1536],
 ];
 
 function testCase(label: string, typeId: number, blocks: Buffer, x: Float32Array, M: number, N: number, K: number,
@@ -142,7 +147,7 @@ for (const type of ['Q4_K', 'Q6_K'] as const) {
 // float steps in the same order: the packed layouts give the same bits on every tier.
 for (const type of ['Q4_K', 'Q6_K'] as const) {
   t.test(`packed ${type}: every tier gives the same bits`, { skip: native().cpuKernel === 'avx512-vnni' ? false : `the VNNI kernels need AVX-512 VNNI (this machine: ${native().cpuKernel})` }, async (t) => {
-    for (const [M, N, K] of [[1, 16, 512], [3, 24, 1536], [9, 8, 256]]) {
+    for (const [M, N, K] of [[1, 16, 512], [3, 24, 1536], [9, 8, 256], [16, 16, 512], [37, 24, 1536]]) {
       const { blocks, x } = inputs(type, M, N, K, false, 3);
       const vnni = await native().kquantCheck(PACKED[type], blocks, x, M, N, K, 2);
       const portable = await native().kquantCheck(PACKED[type], blocks, x, M, N, K, 2, 'portable');
