@@ -12,7 +12,6 @@
 #include "kernels/kquant_linear.h"
 #include "kernels/quantized_linear.h"
 #include "kernels/thread_pool.h"
-#include "loader/ggml_quants.h"
 
 namespace ce::addon {
 
@@ -73,7 +72,7 @@ Napi::Value KQuantCheck(const Napi::CallbackInfo& info) {
     throw_js(env, codes::kInvalidArgument, "[kquantCheck] inconsistent shapes or unsupported type");
   if (kernels::kquant_is_packed(type)) {
     if (N % 8 != 0) throw_js(env, codes::kInvalidArgument, "[kquantCheck] packed rows need N in eights");
-    kernels::kquant_pack_rows(type == kernels::kQ6KPacked ? quant::Q6_K : quant::Q4_K, w.data(), N, K, w.data());
+    kernels::kquant_pack_rows(kernels::kquant_base_type(type), w.data(), N, K, w.data());
   }
   return run_kernel_check(env, threads, kernel_arg(info, 7), [=]() {
     mx::array xa(x.begin(), {M, K}, mx::float32);

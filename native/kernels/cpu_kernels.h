@@ -43,8 +43,9 @@ bool kquant_is_packed(int ggml_type);
 // a kernel for the packed form (AVX-512 VNNI), rows come in eights, and
 // COMPILER_EXPERT_KQUANT_PACK is not 0.
 bool kquant_packs(int ggml_type, int64_t rows);
-// The packed type of a Q4_K or Q6_K tensor.
+// The packed type of a Q4_K or Q6_K tensor, and back.
 int kquant_packed_type(int ggml_type);
+int kquant_base_type(int packed_type);
 // Repacks `rows` (a multiple of 8) rows of K weights of `ggml_type` (Q4_K or Q6_K) from
 // `in` to `out`, which may be the same buffer.
 void kquant_pack_rows(int ggml_type, const uint8_t* in, int64_t rows, int64_t K, uint8_t* out);

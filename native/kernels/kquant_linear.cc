@@ -460,7 +460,6 @@ constexpr PackField kQ6KFields[] = {{208, 2, 1}, {192, 1, 16}, {0, 4, 32}, {128,
 constexpr int kQ4KPackDmin = 16, kQ4KPackWords = 32, kQ4KPackCodes = 128;
 constexpr int kQ6KPackScales = 16, kQ6KPackLow = 144, kQ6KPackHigh = 1168;
 
-int packed_base(int type) { return type == kQ6KPacked ? quant::Q6_K : quant::Q4_K; }
 int block_bytes(int base) { return base == quant::Q6_K ? kQ6KBytes : kQ4KBytes; }
 
 template <typename Fn>  // fn(offset in the packed group-block, offset in row r's block, bytes)
@@ -581,6 +580,17 @@ CE_VNNI inline __m256i dpbusd_broadcast(__m256i acc, __m256i codes, const int8_t
 #endif
 }
 
+// unpack_q4k_scales on the eight rows of a packed Q4_K group-block at once: byte k of
+// lane r of scales[0] (scales[1]) is row r's scale of sub-block k (4 + k); mins alike.
+CE_VNNI inline void packed_q4k_scales(const uint8_t* g, __m256i scales[2], __m256i mins[2]) {
+  const __m256i low6 = _mm256_set1_epi8(0x3f), low4 = _mm256_set1_epi8(0x0f), top2 = _mm256_set1_epi8(0x30);
+  const __m256i u0 = load256(g + kQ4KPackWords), u1 = load256(g + kQ4KPackWords + 32), u2 = load256(g + kQ4KPackWords + 64);
+  scales[0] = _mm256_and_si256(u0, low6);
+  scales[1] = _mm256_or_si256(_mm256_and_si256(u2, low4), _mm256_and_si256(_mm256_srli_epi32(u0, 2), top2));
+  mins[0] = _mm256_and_si256(u1, low6);
+  mins[1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), low4), _mm256_and_si256(_mm256_srli_epi32(u1, 2), top2));
+}
+
 // Rows activation rows (<= 4: five accumulators each in 32 registers; 8 rows spilled
 // and ran slower than two passes of 4 over weights then in L1) against a Q4_K group (8
 // weight rows) at w: out[r * stride + 0..7]. Per 32 codes of the eight rows one dpbusd
@@ -590,18 +600,12 @@ CE_VNNI void packed_q4k_vnni(const SuperRow* x, const uint8_t* w, int blocks, fl
   constexpr int kBytes = kPackRows * kQ4KBytes;
   __m256 acc[Rows];
   for (int m = 0; m < Rows; ++m) acc[m] = _mm256_setzero_ps();
-  const __m256i nibble = _mm256_set1_epi8(0x0f), low6 = _mm256_set1_epi8(0x3f), low4 = nibble,
-                top2 = _mm256_set1_epi8(0x30);
+  const __m256i nibble = _mm256_set1_epi8(0x0f);
   for (int b = 0; b < blocks; ++b) {
     const uint8_t* g = w + static_cast<size_t>(b) * kBytes;
     prefetch_block(g, kBytes);
-    // unpack_q4k_scales on eight rows at once
-    const __m256i u0 = load256(g + kQ4KPackWords), u1 = load256(g + kQ4KPackWords + 32), u2 = load256(g + kQ4KPackWords + 64);
-    const __m256i scales[2] = {_mm256_and_si256(u0, low6),
-                               _mm256_or_si256(_mm256_and_si256(u2, low4), _mm256_and_si256(_mm256_srli_epi32(u0, 2), top2))};
-    const __m256i mins[2] = {_mm256_and_si256(u1, low6),
-                             _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), low4),
-                                             _mm256_and_si256(_mm256_srli_epi32(u1, 2), top2))};
+    __m256i scales[2], mins[2];
+    packed_q4k_scales(g, scales, mins);
     __m256i isum[Rows], imin[Rows];
     for (int m = 0; m < Rows; ++m) isum[m] = imin[m] = _mm256_setzero_si256();
     for (int c = 0; c < 4; ++c) {
@@ -764,16 +768,11 @@ struct AmxBlock {
 CE_AMX inline __m512i join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
 
 CE_AMX void amx_prepare(const uint8_t* g0, const uint8_t* g1, AmxBlock& p) {
-  const __m256i low6 = _mm256_set1_epi8(0x3f), low4 = _mm256_set1_epi8(0x0f), top2 = _mm256_set1_epi8(0x30);
   __m256i sc[2][2], mn[2][2];  // [group][sub-blocks 0-3, 4-7]
   const uint8_t* groups[2] = {g0, g1};
   for (int h = 0; h < 2; ++h) {
     const uint8_t* g = groups[h];
-    const __m256i u0 = load256(g + kQ4KPackWords), u1 = load256(g + kQ4KPackWords + 32), u2 = load256(g + kQ4KPackWords + 64);
-    sc[h][0] = _mm256_and_si256(u0, low6);
-    sc[h][1] = _mm256_or_si256(_mm256_and_si256(u2, low4), _mm256_and_si256(_mm256_srli_epi32(u0, 2), top2));
-    mn[h][0] = _mm256_and_si256(u1, low6);
-    mn[h][1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), low4), _mm256_and_si256(_mm256_srli_epi32(u1, 2), top2));
+    packed_q4k_scales(g, sc[h], mn[h]);
     _mm256_storeu_ps(p.d + 8 * h, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g))));
     _mm256_storeu_ps(p.dmin + 8 * h, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(g + kQ4KPackDmin))));
   }
@@ -994,6 +993,8 @@ bool kquant_packs(int ggml_type, int64_t rows) {
 
 int kquant_packed_type(int ggml_type) { return ggml_type == quant::Q6_K ? kQ6KPacked : kQ4KPacked; }
 
+int kquant_base_type(int packed_type) { return packed_type == kQ6KPacked ? quant::Q6_K : quant::Q4_K; }
+
 void kquant_pack_rows(int ggml_type, const uint8_t* in, int64_t rows, int64_t K, uint8_t* out) {
   const int blocks = static_cast<int>(K / kSuper), bytes = block_bytes(ggml_type);
   const size_t group_bytes = static_cast<size_t>(blocks) * kPackRows * bytes;
@@ -1012,7 +1013,7 @@ void kquant_pack_rows(int ggml_type, const uint8_t* in, int64_t rows, int64_t K,
 }
 
 void kquant_dequantize_packed_row(int packed_type, const uint8_t* tensor, int64_t row, int64_t cols, float* out) {
-  const int base = packed_base(packed_type), bytes = block_bytes(base);
+  const int base = kquant_base_type(packed_type), bytes = block_bytes(base);
   const int blocks = static_cast<int>(cols / kSuper);
   const uint8_t* group = tensor + row / kPackRows * blocks * kPackRows * bytes;
   std::vector<uint8_t> own(static_cast<size_t>(blocks) * bytes);  // the row in its type's own layout
@@ -1028,7 +1029,7 @@ void kquant_linear_cpu(const float* x, const uint8_t* w, int ggml_type, float* o
   const int blocks = K / kSuper;
   const Kernel kernel = active_kernel();
   const SuperActivations a = quantize_super(x, M, K);
-  if (kquant_is_packed(ggml_type)) return packed_linear(packed_base(ggml_type), a, w, out, M, N, K);
+  if (kquant_is_packed(ggml_type)) return packed_linear(kquant_base_type(ggml_type), a, w, out, M, N, K);
   const size_t row_bytes = static_cast<size_t>(kquant_row_bytes(ggml_type, K));
   if (M == 1) {
     const SuperRow x1 = super_row(a, 0, K);
