@@ -139,7 +139,6 @@ export class Model {
     return this.adopt(native, contextLength);
   }
 
-  /** Renders a conversation with the model's chat template. */
   /**
    * A conversation with this model (and the experts in `options`): each `send` streams the
    * generator's events and reuses the conversation's cached prefix. See {@link Chat}.
@@ -149,8 +148,18 @@ export class Model {
     return new Chat(this, options);
   }
 
+  /** Renders a conversation with the model's chat template. */
   renderChat(messages: ChatMessage[], options?: RenderOptions): string {
     return this.chatTemplate.render(messages, options);
+  }
+
+  /**
+   * Bytes of KV-cache buffers that disposed forks left, kept so that the next forks of the same
+   * size write into them instead of into fresh pages (a 1,000-token fork of the coder model:
+   * 2-5 ms instead of 16-40). At most 256 MiB, the oldest freed first; freed with the model.
+   */
+  get forkCacheBytes(): number {
+    return this.native?.forkPoolBytes ?? 0;
   }
 
   get disposed(): boolean {

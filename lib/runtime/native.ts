@@ -65,6 +65,8 @@ export interface NativeModel {
   readonly weightBytes: number;
   readonly decodeBytes: number;
   readonly kvCacheType: 'float16' | 'float32';
+  /** Bytes of dead forks' cache buffers kept for the next forks. */
+  readonly forkPoolBytes: number;
   createSession(contextLength: number, seed: number): NativeSession;
   /** One token for each session in one forward pass. */
   stepBatch(sessions: NativeSession[], sampling: NativeSampling | NativeSampling[], captureLayers: Int32Array | null): Promise<{ token: number; hidden?: Float32Array }[]>;

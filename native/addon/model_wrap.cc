@@ -22,6 +22,7 @@ void NativeModel::Init(Napi::Env env, Napi::Object exports) {
                                        InstanceAccessor<&NativeModel::WeightBytes>("weightBytes"),
                                        InstanceAccessor<&NativeModel::DecodeBytes>("decodeBytes"),
                                        InstanceAccessor<&NativeModel::KvCacheType>("kvCacheType"),
+                                       InstanceAccessor<&NativeModel::ForkPoolBytes>("forkPoolBytes"),
                                    });
   constructor = new Napi::FunctionReference(Napi::Persistent(cls));
   exports.Set("NativeModel", cls);
@@ -137,6 +138,10 @@ Napi::Value NativeModel::WeightBytes(const Napi::CallbackInfo& info) {
 
 Napi::Value NativeModel::DecodeBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(model(info.Env())->decode_bytes()));
+}
+
+Napi::Value NativeModel::ForkPoolBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(model(info.Env())->fork_pool_bytes()));
 }
 
 Napi::Value NativeModel::KvCacheType(const Napi::CallbackInfo& info) {

@@ -23,6 +23,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value WeightBytes(const Napi::CallbackInfo& info);
   Napi::Value DecodeBytes(const Napi::CallbackInfo& info);
   Napi::Value KvCacheType(const Napi::CallbackInfo& info);
+  Napi::Value ForkPoolBytes(const Napi::CallbackInfo& info);
   const std::shared_ptr<const Transformer>& model(Napi::Env env) const;
   void release(Napi::Env env);
 

@@ -17,6 +17,10 @@ namespace {
 // step writes into spare room instead of reallocating.
 constexpr int kCacheStep = 256;
 
+// Dead forks' cache buffers kept for the next forks: eight forks of the coder model's
+// 1,024-position caches (28 MiB each).
+constexpr size_t kForkPoolBytes = size_t{256} << 20;
+
 uint64_t nbytes(const Linear& l) {
   uint64_t n = l.weight.nbytes();
   for (const auto* a : {&l.scales, &l.biases, &l.bias})
@@ -81,7 +85,8 @@ void KVCache::clear() {
   capacity = 0;
 }
 
-Transformer::Transformer(ModelConfig config, TensorStore& store) : config_(std::move(config)) {
+Transformer::Transformer(ModelConfig config, TensorStore& store)
+    : config_(std::move(config)), fork_pool_(CachePool::create(kForkPoolBytes)) {
   const auto& c = config_;
   if (c.num_layers <= 0 || c.hidden_size <= 0 || c.num_heads <= 0 || c.num_kv_heads <= 0 ||
       c.head_dim <= 0 || c.vocab_size <= 0 || c.intermediate_size <= 0 || c.num_heads % c.num_kv_heads != 0)
@@ -317,7 +322,7 @@ KVCache Transformer::copy_cache(const KVCache& cache) const {
   // 1,024-row cache copies what it holds, at memcpy speed; building arrays from element
   // iterators took ~30 ms on the coder model.
   auto copy = [&](const mx::array& a) {
-    mx::array c(mx::allocator::malloc(a.nbytes()), a.shape(), a.dtype());
+    mx::array c = fork_pool_->take(a.shape(), a.dtype());
     const size_t row = static_cast<size_t>(a.shape(3)) * a.itemsize(), head = a.shape(2) * row,
                  used = static_cast<size_t>(cache.offset) * row;
     const auto* src = a.data<uint8_t>();

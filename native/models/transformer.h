@@ -12,6 +12,7 @@
 #include "loader/file_rows.h"
 #include "loader/tensor_store.h"
 #include "mlx/mlx.h"
+#include "models/cache_pool.h"
 
 namespace ce {
 
@@ -95,8 +96,11 @@ class Transformer {
                           std::vector<mx::array>* captured = nullptr) const;
 
   // A deep copy of a cache (the CPU layers write caches in place, so no buffer may be
-  // shared between sequences).
+  // shared between sequences), into buffers that dead forks left (see CachePool).
   KVCache copy_cache(const KVCache& cache) const;
+
+  // Bytes of dead forks' cache buffers kept for the next forks.
+  uint64_t fork_pool_bytes() const { return fork_pool_->kept_bytes(); }
 
   // Bytes a cache holds (all layers, keys and values, its whole capacity).
   uint64_t cache_bytes(const KVCache& cache) const;
@@ -129,6 +133,7 @@ class Transformer {
   uint64_t weight_bytes_ = 0;
   uint64_t decode_bytes_ = 0;
   mx::Dtype kv_dtype_ = mx::float32;
+  std::shared_ptr<CachePool> fork_pool_;
 };
 
 }  // namespace ce

@@ -101,6 +101,27 @@ for (const [name, config] of CASES) {
       fresh.dispose();
     });
 
+    t.test("a fork reuses a disposed fork's cache buffers and starts clean", async (t) => {
+      const [long, short] = prompts(27, [40, 9]);
+      const parent = model.createSession();
+      await parent.prefill(long);
+      const dead = await parent.fork();
+      const held = model.forkCacheBytes;
+      await greedy(dead, 5);
+      dead.dispose();
+      await parent.logits(); // runs on the model's thread after the disposed fork is freed
+      t.ok(model.forkCacheBytes > held, "the disposed fork's buffers are kept");
+      const other = model.createSession();
+      await other.prefill(short);
+      const fork = await other.fork(); // same capacity: the dead fork's buffers, holding 45 positions
+      t.equal(model.forkCacheBytes, held, 'and taken by the next fork of that size');
+      const fresh = model.createSession();
+      await fresh.prefill(short);
+      t.ok(close(await fork.logits(), await fresh.logits()), 'same logits as a fresh prefill');
+      t.same(await greedy(fork, 32), await greedy(fresh, 32), 'same 32 greedy tokens');
+      for (const s of [parent, other, fork, fresh]) s.dispose();
+    });
+
     for (const n of [1, 2, 3, 8]) {
       t.test(`a batched step of ${n} equals ${n} single steps`, async (t) => {
         const ps = prompts(30 + n, Array.from({ length: n }, (_, i) => 3 + ((i * 7) % 13)));
