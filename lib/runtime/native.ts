@@ -81,7 +81,8 @@ export interface NativeAddon {
   /** Whether the `avx512-vnni` tier also multiplies packed Q4_K by AMX int8 tiles (16 or more rows of x; `COMPILER_EXPERT_AMX=0` turns it off). */
   amx: boolean;
   /** Test hook: x [M, K] times N rows of GGUF Q4_K/Q6_K blocks (type id 12/14) through our kernel. */
-  kquantCheck(type: number, blocks: Uint8Array, x: Float32Array, M: number, N: number, K: number, threads: number, kernel?: 'avx2' | 'portable'): Promise<{ ours: Float32Array; kernel: string }>;
+  /** The kernel runs `repeats` times (default 1); `ms` is the fastest run. */
+  kquantCheck(type: number, blocks: Uint8Array, x: Float32Array, M: number, N: number, K: number, threads: number, kernel?: 'avx2' | 'portable' | '', repeats?: number): Promise<{ ours: Float32Array; kernel: string; ms: number }>;
   /** Benchmark hook: int8 multiply-adds per second (billions) the active kernel tier's inner step reaches on registers alone on `threads` threads: the ceiling the quantized kernels stay under. */
   int8MacCeiling(threads: number): Promise<{ gmacs: number; kernel: string }>;
   /** Test hook: one quantized linear layer through our kernel (`kernel` caps it: `avx2` or `portable`) and through stock MLX. */

@@ -157,6 +157,17 @@ for (const type of ['Q4_K', 'Q6_K'] as const) {
   });
 }
 
+// scripts/bench-kernel.mjs times kernels so: repeated runs give the same bits as one run,
+// and `ms` is the fastest (a duration to report, never to assert against).
+t.test('repeated runs give the bits of one run and their fastest time', async (t) => {
+  const { blocks, x } = inputs('Q4_K', 16, 16, 512, false, 5);
+  const once = await native().kquantCheck(PACKED.Q4_K, blocks, x, 16, 16, 512, 2);
+  const many = await native().kquantCheck(PACKED.Q4_K, blocks, x, 16, 16, 512, 2, '', 5);
+  t.equal(many.kernel, native().cpuKernel, "'' leaves the kernel uncapped");
+  t.same(Buffer.from(many.ours.buffer), Buffer.from(once.ours.buffer), 'same bits');
+  t.ok(Number.isFinite(many.ms) && many.ms > 0, `fastest of 5: ${many.ms.toFixed(3)} ms`);
+});
+
 t.test('bad shapes are a typed error', async (t) => {
   const blocks = randomTensor('Q4_K', 2, 256, 1);
   await t.rejects(() => native().kquantCheck(TYPE_ID.Q4_K, blocks, new Float32Array(255), 1, 2, 255, 1), /inconsistent shapes/);
