@@ -306,7 +306,22 @@ async function main() {
       if (r.status !== 0) throw new Error(`${name} failed:\n${r.stderr}`);
       return JSON.parse(r.stdout.trim().split('\n').at(-1));
     };
-    const ours = one('ours batch'), llama = one('llama.cpp batch');
+    // With --repeat N the two engines take turns N times here too, each keeping its best
+    // rate per N (and the fastest fork and inject medians).
+    const best = (list) => ({
+      ...list[0],
+      batched: list[0].batched.map(({ n }) => ({ n, decodeTps: Math.max(...list.map((r) => r.batched.find((b) => b.n === n).decodeTps)) })),
+      ...(list[0].forkMs === undefined ? {} : {
+        forkMs: Math.min(...list.map((r) => r.forkMs)), forkFirstMs: Math.min(...list.map((r) => r.forkFirstMs)),
+        inject50Ms: Math.min(...list.map((r) => r.inject50Ms)),
+      }),
+    });
+    const oursRuns = [], llamaRuns = [];
+    for (let round = 1; round <= REPEAT; round++) {
+      oursRuns.push(one('ours batch'));
+      llamaRuns.push(one('llama.cpp batch'));
+    }
+    const ours = best(oursRuns), llama = best(llamaRuns);
     batched = { ours: ours.batched, llamaCpp: llama.batched, fork: { prefixTokens: ours.forkPrefix, ms: ours.forkMs, firstMs: ours.forkFirstMs, bytes: ours.forkBytes }, inject50Ms: ours.inject50Ms, arithmetic: ours.arithmetic };
   }
   process.stderr.write(`[bench] measuring read bandwidth (${THREADS} threads)…\n`);
