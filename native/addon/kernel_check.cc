@@ -33,7 +33,8 @@ std::vector<T> copy_of(const Napi::Value& v, const char* what) {
 }  // namespace
 
 // Runs `compute` on the MLX thread with the kernels' thread count and tier set as
-// asked (restored after), and resolves with { ours: Float32Array, kernel }.
+// asked (restored after), and resolves with { ours: Float32Array, kernel } (and `ms`, the
+// value `ms` points to once `compute` is done, when given).
 template <typename Compute>
 Napi::Value run_kernel_check(Napi::Env env, int threads, const std::string& kernel, Compute compute,
                              std::shared_ptr<double> ms = nullptr) {
@@ -61,7 +62,7 @@ std::string kernel_arg(const Napi::CallbackInfo& info, size_t at) {
   return info.Length() > at && info[at].IsString() ? info[at].As<Napi::String>().Utf8Value() : "";
 }
 
-// kquantCheck(type, blocks, x, M, N, K, threads, kernel?) → Promise<{ ours, kernel }>:
+// kquantCheck(type, blocks, x, M, N, K, threads, kernel?, repeats?) → Promise<{ ours, kernel, ms }>:
 // x [M, K] times the Q4_K/Q6_K rows in `blocks` (GGUF bytes), through our kernel. With
 // a packed type (kQ4KPacked, kQ6KPacked) the rows are packed first (N a multiple of 8),
 // as loading does. The kernel runs `repeats` times (argument 9, default 1); `ms` is the
@@ -82,7 +83,7 @@ Napi::Value KQuantCheck(const Napi::CallbackInfo& info) {
   }
   const int repeats = info.Length() > 8 && info[8].IsNumber() ? std::max(1, info[8].As<Napi::Number>().Int32Value()) : 1;
   auto best_ms = std::make_shared<double>(0);
-  Napi::Value result = run_kernel_check(env, threads, kernel_arg(info, 7), [=]() {
+  return run_kernel_check(env, threads, kernel_arg(info, 7), [=]() {
     mx::array xa(x.begin(), {M, K}, mx::float32);
     mx::array wa(w.begin(), {N, static_cast<int>(w.size() / N)}, mx::uint8);
     mx::eval({xa, wa});
@@ -96,7 +97,6 @@ Napi::Value KQuantCheck(const Napi::CallbackInfo& info) {
     }
     return std::vector<float>(y->data<float>(), y->data<float>() + y->size());
   }, best_ms);
-  return result;
 }
 
 // kernelCheck(x, w, scales, biases, M, N, K, bits, group, threads, halfScales, kernel?)

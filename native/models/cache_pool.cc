@@ -1,5 +1,8 @@
 #include "models/cache_pool.h"
 
+#include <optional>
+#include <string>
+
 #include "common/errors.h"
 
 namespace ce {
@@ -28,7 +31,7 @@ mx::array CachePool::take(const mx::Shape& shape, mx::Dtype dtype) {
     buffer = mx::allocator::allocator().malloc(bytes);
     if (!buffer->ptr()) throw Error(codes::kInternal, "[fork] could not allocate " + std::to_string(bytes) + " bytes");
   }
-  // The deleter holds the pool, so a buffer can outlive the model that made it.
+  // The deleter holds only a weak reference: a buffer that outlives its model is freed.
   std::weak_ptr<CachePool> self = weak_from_this();
   mx::allocator::Data data(*buffer, [self, bytes](mx::allocator::Buffer b) {
     if (auto pool = self.lock()) pool->give(b, bytes);

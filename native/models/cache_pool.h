@@ -8,7 +8,6 @@
 #include <list>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <utility>
 
 #include "mlx/mlx.h"
